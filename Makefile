@@ -1,0 +1,52 @@
+# ratekit: run `make` (or `make help`) to list the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?=
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+## Create or refresh .venv from requirements.txt (run by the targets below when needed)
+setup: $(STAMP)
+
+## Set up, then render every sample client's report to reports/<client_id>/
+reports: $(STAMP)
+	$(BIN)/ratekit render --all $(if $(JOBS),--jobs $(JOBS),)
+
+## Set up, then run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Set up, then open JupyterLab on notebooks/
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## Set up, then run the benchmark scripts in benchmarks/
+bench: $(STAMP)
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## Remove rendered reports and caches (keeps .venv; `make distclean` removes it too)
+clean:
+	rm -rf reports .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +
+
+## clean, and remove .venv
+distclean: clean
+	rm -rf $(VENV)
+
+## List the targets
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$0,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+
+.PHONY: setup reports test lab bench clean distclean help

@@ -1,0 +1,373 @@
+"""Client folders: load and validate ``client.yaml`` and find the client's files.
+
+A client folder looks like this (documented in the README)::
+
+    <clients root>/<client_id>/
+        client.yaml              # who the practice is, its payers, access, conditions
+        fee_schedules/*.csv|xlsx  # one file per payer, or a workbook with a sheet per payer
+        utilization.csv          # units per code per payer per year
+
+Everything here is aggregate: contracted rates, volumes and counts of patients.
+No patient-level data belongs in a client folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import config
+from .errors import Problem, RatekitError
+
+CLIENT_FILE = "client.yaml"
+
+#: Payer kinds a client.yaml may use.
+PAYER_KINDS = ("commercial", "medicare_advantage", "medicaid_managed_care")
+
+#: Access features the ER-savings model knows about.
+ACCESS_FEATURES = (
+    "same_day_appointments",
+    "next_day_appointments",
+    "after_hours_line",
+    "extended_hours",
+    "weekend_hours",
+    "immediate_referrals",
+    "telehealth",
+)
+
+#: Chronic conditions, keyed as in the CMS Chronic Conditions Warehouse summary shipped in data/reference.
+CONDITIONS = (
+    "hypertension",
+    "hyperlipidemia",
+    "diabetes",
+    "obesity",
+    "ischemic_heart_disease",
+    "heart_failure",
+    "afib",
+    "copd",
+    "asthma",
+    "ckd",
+    "depression",
+    "stroke_tia",
+)
+
+SPECIALTIES = (
+    "family_medicine",
+    "internal_medicine",
+    "pediatrics",
+    "dermatology",
+    "cardiology",
+    "orthopedics",
+)
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_ZIP = re.compile(r"^\d{5}$")
+_LOCALITY = re.compile(r"^(\d{5})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Payer:
+    """One payer in a client's contract portfolio."""
+
+    name: str
+    kind: str
+    patients: int
+    fee_schedule: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def sheet(self) -> str | None:
+        """The workbook sheet named after ``#`` in ``fee_schedule``, if any."""
+        return self.fee_schedule.split("#", 1)[1] if "#" in self.fee_schedule else None
+
+    @property
+    def fee_schedule_file(self) -> str:
+        """``fee_schedule`` without its ``#sheet`` part."""
+        return self.fee_schedule.split("#", 1)[0]
+
+
+@dataclass(frozen=True)
+class Client:
+    """A validated client folder. Build it with :func:`load_client`."""
+
+    client_id: str
+    root: Path
+    name: str
+    specialty: str
+    synthetic: bool
+    benchmark_year: int
+    payers: tuple[Payer, ...]
+    utilization: str
+    zip: str | None = None
+    locality: str | None = None
+    medicare_release: str | None = None
+    benchmark_date: dt.date | None = None
+    access_features: tuple[str, ...] = ()
+    conditions: dict[str, int] = field(default_factory=dict)
+    notes: str = ""
+    assumptions: dict = field(default_factory=dict)
+
+    def path(self, relative: str) -> Path:
+        """A file of this client, resolved inside its folder."""
+        return self.root / relative
+
+    @property
+    def panel_size(self) -> int:
+        """Patients across all payers."""
+        return sum(p.patients for p in self.payers)
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date the contracts are benchmarked at (default 1 July of the benchmark year)."""
+        return self.benchmark_date or dt.date(self.benchmark_year, 7, 1)
+
+
+def clients_root(root: str | Path | None = None) -> Path:
+    """The folder holding client folders: ``root`` or the committed sample."""
+    return Path(root) if root is not None else config.SAMPLE_CLIENTS_DIR
+
+
+def list_clients(root: str | Path | None = None) -> list[str]:
+    """Ids of the client folders under ``root`` (those holding a client.yaml), sorted."""
+    base = clients_root(root)
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / CLIENT_FILE).is_file())
+
+
+def check_client_id(client_id: str) -> str:
+    """Return ``client_id`` if it is a safe folder name, else raise :class:`RatekitError`.
+
+    A client id becomes a folder under ``reports/``: letters, digits, ``_`` and
+    ``-`` only, so it can never point outside that folder.
+    """
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        raise RatekitError(
+            Problem(
+                file="(client id)",
+                message="a client id may hold only letters, digits, '_' and '-' (at most 64)",
+                value=client_id,
+                fix="rename the client folder, e.g. 'maple-family-medicine'",
+            )
+        )
+    return client_id
+
+
+def load_client(client_id: str, root: str | Path | None = None) -> Client:
+    """Load and validate ``<root>/<client_id>/client.yaml``.
+
+    Parameters
+    ----------
+    client_id : str
+        The client's folder name.
+    root : path, optional
+        Folder holding client folders; default the committed sample
+        (``data/sample/clients``).
+
+    Returns
+    -------
+    Client
+
+    Raises
+    ------
+    RatekitError
+        Listing every problem found, each naming the file, the key and the fix.
+    """
+    check_client_id(client_id)
+    folder = clients_root(root) / client_id
+    yaml_path = folder / CLIENT_FILE
+    fname = f"{client_id}/{CLIENT_FILE}"
+    if not folder.is_dir():
+        known = ", ".join(list_clients(root)) or "none"
+        raise RatekitError(
+            Problem(fname, f"no client folder {client_id!r} under {clients_root(root)}",
+                    fix=f"check the id (clients there: {known})")
+        )
+    if not yaml_path.is_file():
+        raise RatekitError(Problem(fname, "the client folder has no client.yaml",
+                                   fix="add client.yaml (see the README's 'Client folder format')"))
+    try:
+        raw = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RatekitError(Problem(fname, f"not UTF-8 text ({exc.reason})", fix="save it as UTF-8")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc)
+        raise RatekitError(Problem(fname, f"not valid YAML: {what}", row=row,
+                                   fix="check indentation and quoting on that line")) from None
+    if not isinstance(raw, dict):
+        raise RatekitError(Problem(fname, "client.yaml must be a mapping of keys to values",
+                                   value=type(raw).__name__, fix="start from a sample client's client.yaml"))
+    return _parse(raw, client_id, folder, fname)
+
+
+def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
+    problems: list[Problem] = []
+
+    def err(key: str, message: str, value=None, fix: str = "", severity="error") -> None:
+        problems.append(Problem(fname, message, fix=fix, column=key, value=value, severity=severity))
+
+    def text(key: str, required: bool = True) -> str:
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                err(key, f"missing required key '{key}'", fix=f"add '{key}: ...'")
+            return ""
+        if not isinstance(value, (str, int)):
+            err(key, f"'{key}' must be text", value=value)
+            return ""
+        return str(value).strip()
+
+    known = {"name", "synthetic", "specialty", "location", "benchmark_year", "medicare_release",
+             "benchmark_date", "payers", "utilization", "access_features", "conditions", "notes",
+             "assumptions"}
+    for key in raw:
+        if key not in known:
+            err(str(key), f"unknown key '{key}'", fix=f"remove it or use one of: {', '.join(sorted(known))}",
+                severity="warning")
+
+    name = text("name")
+    specialty = text("specialty")
+    if specialty and specialty not in SPECIALTIES:
+        err("specialty", "unknown specialty", specialty, f"use one of: {', '.join(SPECIALTIES)}")
+    synthetic = raw.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        err("synthetic", "'synthetic' must be true or false", synthetic)
+        synthetic = False
+
+    # location: a ZIP code or a Medicare locality "MAC-LL"
+    zip_code = locality = None
+    loc = raw.get("location")
+    if not isinstance(loc, dict) or not ({"zip", "locality"} & set(loc)):
+        err("location", "missing 'location' with a 'zip' or a 'locality'", loc,
+            "add e.g. 'location: {zip: \"62704\"}' or 'location: {locality: \"01112-05\"}'")
+    else:
+        if loc.get("zip") is not None:
+            zip_code = str(loc["zip"]).strip()
+            if not _ZIP.match(zip_code):
+                err("location.zip", "a ZIP code must be 5 digits, quoted", loc["zip"], "write it as zip: \"02134\"")
+        if loc.get("locality") is not None:
+            locality = str(loc["locality"]).strip()
+            if not _LOCALITY.match(locality):
+                err("location.locality", "a Medicare locality is written MAC-LL", loc["locality"],
+                    "e.g. locality: \"01112-05\" (MAC 01112, locality 05)")
+
+    year = raw.get("benchmark_year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        err("benchmark_year", "'benchmark_year' must be a year such as 2025", year, "add 'benchmark_year: 2025'")
+        year = 0
+    release = raw.get("medicare_release")
+    if release is not None:
+        release = str(release).strip()
+        if not re.match(r"^\d{4}[A-D]$", release):
+            err("medicare_release", "a Medicare release is written YYYYQ, e.g. 2025D", release)
+    bdate = raw.get("benchmark_date")
+    if bdate is not None and not isinstance(bdate, dt.date):
+        try:
+            bdate = dt.date.fromisoformat(str(bdate))
+        except ValueError:
+            err("benchmark_date", "'benchmark_date' must be a date YYYY-MM-DD", bdate)
+            bdate = None
+
+    payers = _parse_payers(raw.get("payers"), folder, err)
+
+    utilization = text("utilization")
+    if utilization:
+        _check_inside(folder, utilization, "utilization", err)
+
+    features = raw.get("access_features") or []
+    if not isinstance(features, list):
+        err("access_features", "'access_features' must be a list", features)
+        features = []
+    for f in features:
+        if f not in ACCESS_FEATURES:
+            err("access_features", "unknown access feature", f, f"use any of: {', '.join(ACCESS_FEATURES)}")
+    conditions = raw.get("conditions") or {}
+    if not isinstance(conditions, dict):
+        err("conditions", "'conditions' must map a condition to a count of patients", conditions)
+        conditions = {}
+    for cond, count in conditions.items():
+        if cond not in CONDITIONS:
+            err(f"conditions.{cond}", "unknown condition", cond, f"use any of: {', '.join(CONDITIONS)}")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            err(f"conditions.{cond}", "a condition count must be a whole number of patients, 0 or more", count)
+    panel = sum(p.patients for p in payers)
+    for cond, count in conditions.items():
+        if isinstance(count, int) and panel and count > panel:
+            err(f"conditions.{cond}", f"more patients with the condition than in the panel ({panel})", count,
+                "check the count or the payers' patients")
+    assumptions = raw.get("assumptions") or {}
+    if not isinstance(assumptions, dict):
+        err("assumptions", "'assumptions' must be a mapping", assumptions)
+        assumptions = {}
+
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise RatekitError(problems, context=f"client {client_id!r} has problems in {fname}:")
+    return Client(
+        client_id=client_id, root=folder, name=name, specialty=specialty, synthetic=synthetic,
+        benchmark_year=year, payers=tuple(payers), utilization=utilization, zip=zip_code,
+        locality=locality, medicare_release=release, benchmark_date=bdate,
+        access_features=tuple(features), conditions={k: int(v) for k, v in conditions.items()},
+        notes=str(raw.get("notes") or ""), assumptions=assumptions,
+    )
+
+
+def _check_inside(folder: Path, relative: str, key: str, err) -> None:
+    target = (folder / relative.split("#", 1)[0]).resolve()
+    if not target.is_relative_to(folder.resolve()):
+        err(key, "the path points outside the client folder", relative, "keep the client's files in its folder")
+    elif not target.is_file():
+        err(key, "the file does not exist", relative, f"add {relative.split('#', 1)[0]} to the client folder or fix the name")
+
+
+def _parse_payers(value, folder: Path, err) -> list[Payer]:
+    if not isinstance(value, list) or not value:
+        err("payers", "missing 'payers': a list with one entry per payer", value,
+            "add payers with name, kind, patients and fee_schedule")
+        return []
+    payers: list[Payer] = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(value, start=1):
+        key = f"payers[{i}]"
+        if not isinstance(item, dict):
+            err(key, "each payer must be a mapping", item)
+            continue
+        name = str(item.get("name") or "").strip()
+        if not name:
+            err(f"{key}.name", "a payer needs a name", item.get("name"))
+        kind = item.get("kind")
+        if kind not in PAYER_KINDS:
+            err(f"{key}.kind", "unknown payer kind", kind, f"use one of: {', '.join(PAYER_KINDS)}")
+        patients = item.get("patients")
+        if not isinstance(patients, int) or isinstance(patients, bool) or patients < 0:
+            err(f"{key}.patients", "'patients' must be a whole number, 0 or more", patients)
+            patients = 0
+        fee = str(item.get("fee_schedule") or "").strip()
+        if not fee:
+            err(f"{key}.fee_schedule", "a payer needs a fee_schedule file", None,
+                "add 'fee_schedule: fee_schedules/<payer>.csv'")
+        else:
+            _check_inside(folder, fee, f"{key}.fee_schedule", err)
+        aliases = item.get("aliases") or []
+        if not isinstance(aliases, list):
+            err(f"{key}.aliases", "'aliases' must be a list of names", aliases)
+            aliases = []
+        for label in [name, *map(str, aliases)]:
+            norm = normalise_name(label)
+            if norm in seen and seen[norm] != name:
+                err(f"{key}.aliases", f"name also used by payer {seen[norm]!r}", label, "give each payer its own names")
+            seen[norm] = name
+        payers.append(Payer(name=name, kind=str(kind), patients=int(patients), fee_schedule=fee,
+                            aliases=tuple(str(a) for a in aliases)))
+    return payers
+
+
+def normalise_name(name: str) -> str:
+    """Fold a payer name for matching: case, punctuation and spacing ignored."""
+    return re.sub(r"[^a-z0-9]+", " ", str(name).lower()).strip()

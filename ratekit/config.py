@@ -1,0 +1,31 @@
+"""One place for paths.
+
+Every path ratekit reads or writes is resolved here from the package location,
+never from the current working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Repository root (ratekit is installed editable, so the package sits in it).
+PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
+DATA_DIR: Path = PROJECT_ROOT / "data"
+#: Committed synthetic sample: ``data/sample/clients/<client_id>/``.
+SAMPLE_DIR: Path = DATA_DIR / "sample"
+SAMPLE_CLIENTS_DIR: Path = SAMPLE_DIR / "clients"
+#: Compact public reference tables shipped with the kit (see ratekit.reference).
+REFERENCE_DIR: Path = DATA_DIR / "reference"
+NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
+TEMPLATES_DIR: Path = PROJECT_ROOT / "templates"
+#: Rendered output (git-ignored). ``RATEKIT_REPORTS_DIR`` overrides it.
+REPORTS_DIR: Path = Path(os.environ.get("RATEKIT_REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()
+#: Raw public files the reference tables are built from (only needed to rebuild them).
+PUBLIC_DATA_DIR: Path = Path(
+    os.environ.get("RATEKIT_PUBLIC_DATA", PROJECT_ROOT.parent / "shared" / "data" / "public")
+)
+#: Extra Medicare PFS releases dropped in by a user: ``<dir>/<release>/PPRRVU*.csv`` ...
+USER_PFS_DIR: Path = Path(os.environ.get("RATEKIT_PFS_DIR", DATA_DIR / "pfs"))
+
+CLIENT_REPORT_NOTEBOOK: Path = NOTEBOOKS_DIR / "client_report.ipynb"
