@@ -104,6 +104,7 @@ class Client:
     utilization: str
     zip: str | None = None
     locality: str | None = None
+    county_fips: str | None = None
     medicare_release: str | None = None
     benchmark_date: dt.date | None = None
     access_features: tuple[str, ...] = ()
@@ -241,7 +242,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
         synthetic = False
 
     # location: a ZIP code or a Medicare locality "MAC-LL"
-    zip_code = locality = None
+    zip_code = locality = county_fips = None
     loc = raw.get("location")
     if not isinstance(loc, dict) or not ({"zip", "locality"} & set(loc)):
         err("location", "missing 'location' with a 'zip' or a 'locality'", loc,
@@ -256,6 +257,11 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
             if not _LOCALITY.match(locality):
                 err("location.locality", "a Medicare locality is written MAC-LL", loc["locality"],
                     "e.g. locality: \"01112-05\" (MAC 01112, locality 05)")
+        if loc.get("county_fips") is not None:
+            county_fips = str(loc["county_fips"]).strip()
+            if not re.match(r"^\d{5}$", county_fips):
+                err("location.county_fips", "a county FIPS code is 5 digits, quoted", loc["county_fips"],
+                    "e.g. county_fips: \"17167\" (Sangamon County, IL)")
 
     year = raw.get("benchmark_year")
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
@@ -312,7 +318,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
     return Client(
         client_id=client_id, root=folder, name=name, specialty=specialty, synthetic=synthetic,
         benchmark_year=year, payers=tuple(payers), utilization=utilization, zip=zip_code,
-        locality=locality, medicare_release=release, benchmark_date=bdate,
+        locality=locality, county_fips=county_fips, medicare_release=release, benchmark_date=bdate,
         access_features=tuple(features), conditions={k: int(v) for k, v in conditions.items()},
         notes=str(raw.get("notes") or ""), assumptions=assumptions,
     )

@@ -1,0 +1,116 @@
+"""``ratekit`` command line: parse arguments, call one library function, print.
+
+The CLI never does anything the Python API cannot; every command is a thin
+wrapper over one function, and input problems are printed without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import RatekitError
+
+
+def _cmd_medicare(args: argparse.Namespace) -> int:
+    from . import medicare
+
+    table = medicare.medicare_table(
+        release=args.release, year=args.year, locality=args.locality, zip_code=args.zip, codes=args.codes
+    )
+    medicare.write_csv(table, sys.stdout)
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from . import sample
+
+    written = sample.write_sample(args.out, clients=args.clients, seed=args.seed)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from . import render
+
+    if not args.all and not args.client_ids:
+        raise RatekitError("name one or more client ids, or pass --all")
+    result = render.render_clients(
+        None if args.all else args.client_ids, root=args.root, out=args.out, jobs=args.jobs
+    )
+    return 0 if result.ok else 1
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from . import validate
+
+    report = validate.validate_client_dir(args.client_dir)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from . import export
+
+    path = export.export_client(args.client_id, root=args.root, out=args.out)
+    print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ratekit`` argument parser (one sub-command per library entry point)."""
+    parser = argparse.ArgumentParser(prog="ratekit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("render", help="render client reports to HTML (executed notebook beside it)")
+    p.add_argument("client_ids", nargs="*", metavar="CLIENT_ID")
+    p.add_argument("--all", action="store_true", help="every client under --root")
+    p.add_argument("--root", type=Path, default=None, help="folder of client folders (default: the sample)")
+    p.add_argument("--out", type=Path, default=None, help="reports folder (default: reports/)")
+    p.add_argument("--jobs", type=int, default=None, help="clients rendered in parallel (default: cores)")
+    p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser("validate", help="list every problem in a client folder; exit 1 on errors")
+    p.add_argument("client_dir", type=Path)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("medicare", help="Medicare PFS amounts as CSV")
+    p.add_argument("--release", default=None, help="e.g. 2025A (default: newest of --year)")
+    p.add_argument("--year", type=int, default=None, help="newest release of this year")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--locality", help="MAC-LL, e.g. 01112-05")
+    where.add_argument("--zip", help="5-digit ZIP code")
+    p.add_argument("--codes", nargs="*", default=None, help="HCPCS codes (default: all)")
+    p.set_defaults(func=_cmd_medicare)
+
+    p = sub.add_parser("sample", help="write synthetic sample client folders")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--clients", type=int, default=4)
+    p.add_argument("--seed", type=int, default=2025)
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("export", help="write a client's analysis tables to Excel")
+    p.add_argument("client_id")
+    p.add_argument("--root", type=Path, default=None)
+    p.add_argument("--out", type=Path, default=None)
+    p.set_defaults(func=_cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ratekit`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RatekitError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
