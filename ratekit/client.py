@@ -78,6 +78,8 @@ class Payer:
     patients: int
     fee_schedule: str
     aliases: tuple[str, ...] = ()
+    #: the client's own count of this payer's patients per condition, when it has them
+    conditions: dict[str, int] = field(default_factory=dict)
 
     @property
     def sheet(self) -> str | None:
@@ -109,6 +111,8 @@ class Client:
     benchmark_date: dt.date | None = None
     access_features: tuple[str, ...] = ()
     conditions: dict[str, int] = field(default_factory=dict)
+    #: optional file of aggregate diagnosis counts (ICD-10 code, patients), relative to the folder
+    diagnoses: str | None = None
     notes: str = ""
     assumptions: dict = field(default_factory=dict)
 
@@ -226,7 +230,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
 
     known = {"name", "synthetic", "specialty", "location", "benchmark_year", "medicare_release",
              "benchmark_date", "payers", "utilization", "access_features", "conditions", "notes",
-             "assumptions"}
+             "assumptions", "diagnoses"}
     for key in raw:
         if key not in known:
             err(str(key), f"unknown key '{key}'", fix=f"remove it or use one of: {', '.join(sorted(known))}",
@@ -293,20 +297,11 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
     for f in features:
         if f not in ACCESS_FEATURES:
             err("access_features", "unknown access feature", f, f"use any of: {', '.join(ACCESS_FEATURES)}")
-    conditions = raw.get("conditions") or {}
-    if not isinstance(conditions, dict):
-        err("conditions", "'conditions' must map a condition to a count of patients", conditions)
-        conditions = {}
-    for cond, count in conditions.items():
-        if cond not in CONDITIONS:
-            err(f"conditions.{cond}", "unknown condition", cond, f"use any of: {', '.join(CONDITIONS)}")
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            err(f"conditions.{cond}", "a condition count must be a whole number of patients, 0 or more", count)
-    panel = sum(p.patients for p in payers)
-    for cond, count in conditions.items():
-        if isinstance(count, int) and panel and count > panel:
-            err(f"conditions.{cond}", f"more patients with the condition than in the panel ({panel})", count,
-                "check the count or the payers' patients")
+    conditions = _parse_conditions(raw.get("conditions"), "conditions", sum(p.patients for p in payers), err)
+    diagnoses = raw.get("diagnoses")
+    if diagnoses is not None:
+        diagnoses = str(diagnoses).strip()
+        _check_inside(folder, diagnoses, "diagnoses", err)
     assumptions = raw.get("assumptions") or {}
     if not isinstance(assumptions, dict):
         err("assumptions", "'assumptions' must be a mapping", assumptions)
@@ -319,7 +314,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
         client_id=client_id, root=folder, name=name, specialty=specialty, synthetic=synthetic,
         benchmark_year=year, payers=tuple(payers), utilization=utilization, zip=zip_code,
         locality=locality, county_fips=county_fips, medicare_release=release, benchmark_date=bdate,
-        access_features=tuple(features), conditions={k: int(v) for k, v in conditions.items()},
+        access_features=tuple(features), conditions=conditions, diagnoses=diagnoses,
         notes=str(raw.get("notes") or ""), assumptions=assumptions,
     )
 
@@ -369,9 +364,33 @@ def _parse_payers(value, folder: Path, err) -> list[Payer]:
             if norm in seen and seen[norm] != name:
                 err(f"{key}.aliases", f"name also used by payer {seen[norm]!r}", label, "give each payer its own names")
             seen[norm] = name
+        conditions = _parse_conditions(item.get("conditions"), f"{key}.conditions", int(patients), err)
         payers.append(Payer(name=name, kind=str(kind), patients=int(patients), fee_schedule=fee,
-                            aliases=tuple(str(a) for a in aliases)))
+                            aliases=tuple(str(a) for a in aliases), conditions=conditions))
     return payers
+
+
+def _parse_conditions(value, key: str, panel: int, err) -> dict[str, int]:
+    """Validate a mapping of condition -> patients (at most ``panel``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        err(key, "conditions must map a condition to a count of patients", value,
+            "write e.g. 'diabetes: 310' on its own line")
+        return {}
+    out: dict[str, int] = {}
+    for cond, count in value.items():
+        if cond not in CONDITIONS:
+            err(f"{key}.{cond}", "unknown condition", cond, f"use any of: {', '.join(CONDITIONS)}")
+            continue
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            err(f"{key}.{cond}", "a condition count must be a whole number of patients, 0 or more", count)
+            continue
+        if panel and count > panel:
+            err(f"{key}.{cond}", f"more patients with the condition than in the panel ({panel})", count,
+                "check the count or the payers' patients")
+        out[cond] = count
+    return out
 
 
 def normalise_name(name: str) -> str:
