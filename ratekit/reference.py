@@ -96,6 +96,27 @@ register(Dataset(
     synthetic=True,
 ))
 
+# --- market benchmarks (used by the sample generator and as context) ---------------------------
+
+register(Dataset(
+    key="medicaid_fee_index",
+    path="market/medicaid_fee_index_2024.csv",
+    title="Medicaid-to-Medicare physician fee index by state",
+    source="Urban Institute 2024 Medicaid physician fee survey, via KFF State Health Facts (May 2025)",
+    release="2024",
+    url="https://www.kff.org/medicaid/state-indicator/medicaid-to-medicare-fee-index/",
+    caveats="secondary transcription of KFF's table; fee-for-service Medicaid, not managed-care contracts; "
+            "some states NA",
+))
+register(Dataset(
+    key="commercial_by_specialty",
+    path="market/commercial_to_medicare_by_specialty.csv",
+    title="Commercial-to-Medicare payment ratio by specialty",
+    source="FAIR Health claims analysed by the Urban Institute (Oct 2021), via secondary summaries",
+    release="claims Mar 2019-Feb 2020",
+    caveats="expenditure-weighted top-20 codes per specialty; national averages; pediatrics not reported",
+))
+
 # --- Medicare Physician Fee Schedule (CMS) --------------------------------------------------------
 # (entries for the PFS releases, GPCIs, localities, ZIP5 and OPPS cap go here)
 

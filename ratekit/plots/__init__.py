@@ -3,3 +3,7 @@
 Chart functions never call ``plt.show()`` and never save files: the caller decides.
 ``rates`` draws the rate benchmark; ``leverage`` the chronic-cost and ER-savings model.
 """
+
+from . import rates
+
+__all__ = ["rates"]

@@ -1,0 +1,45 @@
+"""Helpers the notebooks call first: validate papermill parameters, then analyse.
+
+papermill only warns about unknown parameter names, so the first cell after the
+``parameters`` cell passes them here, where wrong values get a clear message.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+from .analysis import ClientAnalysis, analyse
+from .client import check_client_id
+from .errors import Problem, RatekitError
+
+
+def check_parameters(client_id: str, clients_root: str = "", benchmark: str = "median",
+                     target_pct_of_medicare: float = 0.0) -> None:
+    """Raise :class:`RatekitError` naming each parameter with a wrong value."""
+    check_client_id(client_id)
+    problems = []
+    if benchmark not in ("median", "best", "target"):
+        problems.append(Problem("(notebook parameters)", "benchmark must be 'median', 'best' or 'target'",
+                                column="benchmark", value=benchmark))
+    if benchmark == "target" and not target_pct_of_medicare > 0:
+        problems.append(Problem("(notebook parameters)", "benchmark='target' needs target_pct_of_medicare > 0",
+                                column="target_pct_of_medicare", value=target_pct_of_medicare,
+                                fix="e.g. -p target_pct_of_medicare 1.3 for 130% of Medicare"))
+    if problems:
+        raise RatekitError(problems)
+
+
+def analyse_from_parameters(client_id: str, clients_root: str = "", benchmark: str = "median",
+                            target_pct_of_medicare: float = 0.0) -> ClientAnalysis:
+    """Validate the notebook's parameters, set up charts for reports, and analyse the client."""
+    check_parameters(client_id, clients_root, benchmark, target_pct_of_medicare)
+    _setup_charts()
+    return analyse(client_id, clients_root or None, benchmark_name=benchmark,
+                   target=target_pct_of_medicare if benchmark == "target" else None)
+
+
+def _setup_charts() -> None:
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    matplotlib.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "figure.autolayout": True})

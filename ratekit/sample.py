@@ -1,0 +1,313 @@
+"""Seeded generator of synthetic sample clients.
+
+Every practice, payer, rate and count written here is invented; each client's
+name says "synthetic". Rates are drawn around published multiples of Medicare
+so the sample behaves like real practices:
+
+* commercial payers: the specialty's commercial-to-Medicare ratio (FAIR Health /
+  Urban Institute, 2019-20; pediatrics uses family medicine's), with spread
+  between payers (log-normal, sd 0.12) and one payer pulled low;
+* Medicare Advantage: about traditional Medicare (0.97, sd 0.03; MA office
+  visits at about 97 % of traditional Medicare);
+* Medicaid managed care: the state's 2024 Medicaid-to-Medicare fee index
+  (primary care or all services; the national figure where the state has none);
+* per code: log-normal noise, sd 0.06, around the payer's multiple.
+
+Medicare amounts come from :mod:`ratekit.medicare` at the client's locality.
+Usage: ``ratekit sample --out DIR --clients N --seed S``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import medicare, reference
+
+SAMPLE_RELEASE = "2025D"
+BENCHMARK_YEAR = 2025
+
+
+@dataclass(frozen=True)
+class _Location:
+    zip: str
+    county_fips: str
+    city: str
+    state: str
+
+
+#: Real ZIP codes and their counties (FIPS), spread over Medicare localities.
+LOCATIONS = (
+    _Location("62704", "17167", "Springfield", "IL"),
+    _Location("78701", "48453", "Austin", "TX"),
+    _Location("02115", "25025", "Boston", "MA"),
+    _Location("80206", "08031", "Denver", "CO"),
+    _Location("30303", "13121", "Atlanta", "GA"),
+    _Location("98101", "53033", "Seattle", "WA"),
+    _Location("85004", "04013", "Phoenix", "AZ"),
+    _Location("44113", "39035", "Cleveland", "OH"),
+    _Location("35203", "01073", "Birmingham", "AL"),
+    _Location("53703", "55025", "Madison", "WI"),
+    _Location("97205", "41051", "Portland", "OR"),
+    _Location("87102", "35001", "Albuquerque", "NM"),
+)
+
+#: Code mix per specialty: (code, modifier, units per panel patient per year). Real CPT/HCPCS codes
+#: paid under the 2025 PFS in the office (non-facility) setting; no descriptors are shipped.
+CODE_MIX: dict[str, tuple[tuple[str, str, float], ...]] = {
+    "family_medicine": (
+        ("99213", "", 1.10), ("99214", "", 0.85), ("99212", "", 0.15), ("99215", "", 0.08),
+        ("99203", "", 0.05), ("99204", "", 0.04), ("G2211", "", 0.60), ("G0439", "", 0.12),
+        ("G0438", "", 0.02), ("93000", "", 0.06), ("90471", "", 0.25), ("96127", "", 0.10),
+        ("69210", "", 0.03), ("17110", "", 0.02), ("20610", "", 0.02), ("94010", "", 0.02),
+        ("99497", "", 0.01), ("G0444", "", 0.08),
+    ),
+    "internal_medicine": (
+        ("99213", "", 0.95), ("99214", "", 1.05), ("99215", "", 0.15), ("99204", "", 0.05),
+        ("G2211", "", 0.70), ("G0439", "", 0.15), ("93000", "", 0.10), ("99490", "", 0.10),
+        ("90471", "", 0.20), ("96127", "", 0.05), ("94010", "", 0.03), ("20610", "", 0.02),
+    ),
+    "pediatrics": (
+        ("99213", "", 1.00), ("99214", "", 0.45), ("99212", "", 0.30), ("99203", "", 0.04),
+        ("90460", "", 0.90), ("90471", "", 0.20), ("96127", "", 0.25), ("96160", "", 0.20),
+        ("94640", "", 0.03), ("69210", "", 0.02), ("99406", "", 0.01),
+    ),
+    "dermatology": (
+        ("99213", "", 0.55), ("99214", "", 0.35), ("99203", "", 0.12), ("99204", "", 0.06),
+        ("17000", "", 0.30), ("17003", "", 0.60), ("17004", "", 0.04), ("11102", "", 0.25),
+        ("11104", "", 0.10), ("17110", "", 0.08), ("11402", "", 0.03), ("11602", "", 0.03),
+        ("12032", "", 0.02), ("17311", "", 0.04), ("11900", "", 0.03), ("88305", "26", 0.05),
+    ),
+    "cardiology": (
+        ("99213", "", 0.70), ("99214", "", 0.95), ("99215", "", 0.12), ("99204", "", 0.10),
+        ("99203", "", 0.05), ("93000", "", 0.45), ("93306", "", 0.25), ("93350", "", 0.05),
+        ("93015", "", 0.08), ("93224", "", 0.06), ("93880", "", 0.05), ("93280", "", 0.06),
+        ("78452", "", 0.04), ("93010", "", 0.10), ("G2211", "", 0.40),
+    ),
+    "orthopedics": (
+        ("99213", "", 0.60), ("99214", "", 0.50), ("99203", "", 0.25), ("99204", "", 0.15),
+        ("20610", "", 0.35), ("20611", "", 0.08), ("20550", "", 0.05), ("73030", "", 0.12),
+        ("73562", "", 0.18), ("73564", "", 0.10), ("72100", "", 0.08), ("29125", "", 0.03),
+        ("97110", "", 0.60), ("97140", "", 0.35), ("97530", "", 0.25), ("73721", "", 0.03),
+    ),
+}
+
+#: Share of the panel with each condition, per specialty (order of magnitude from US prevalence;
+#: specialists see different mixes). Aggregate counts only.
+CONDITION_SHARE: dict[str, dict[str, float]] = {
+    "family_medicine": {"hypertension": 0.30, "hyperlipidemia": 0.26, "diabetes": 0.11, "obesity": 0.33,
+                        "asthma": 0.08, "copd": 0.05, "heart_failure": 0.02, "ckd": 0.04, "depression": 0.15},
+    "internal_medicine": {"hypertension": 0.42, "hyperlipidemia": 0.38, "diabetes": 0.18, "obesity": 0.36,
+                          "copd": 0.08, "heart_failure": 0.05, "ckd": 0.08, "afib": 0.04, "depression": 0.14},
+    "pediatrics": {"asthma": 0.09, "obesity": 0.17, "depression": 0.04},
+    "dermatology": {"obesity": 0.25, "diabetes": 0.07},
+    "cardiology": {"hypertension": 0.65, "hyperlipidemia": 0.55, "ischemic_heart_disease": 0.35,
+                   "heart_failure": 0.18, "afib": 0.15, "diabetes": 0.25, "ckd": 0.10},
+    "orthopedics": {"obesity": 0.38, "diabetes": 0.10, "hypertension": 0.33},
+}
+
+PANEL_SIZE = {"family_medicine": (2400, 4200), "internal_medicine": (2000, 3600), "pediatrics": (2500, 4500),
+              "dermatology": (3000, 6000), "cardiology": (1800, 3500), "orthopedics": (2500, 5000)}
+
+ACCESS_CHOICES = {
+    "family_medicine": ("same_day_appointments", "after_hours_line", "extended_hours", "telehealth",
+                        "weekend_hours"),
+    "internal_medicine": ("same_day_appointments", "after_hours_line", "telehealth", "next_day_appointments"),
+    "pediatrics": ("same_day_appointments", "after_hours_line", "weekend_hours", "extended_hours"),
+    "dermatology": ("next_day_appointments", "immediate_referrals", "telehealth"),
+    "cardiology": ("next_day_appointments", "after_hours_line", "immediate_referrals"),
+    "orthopedics": ("same_day_appointments", "immediate_referrals", "extended_hours"),
+}
+
+SPECIALTY_ORDER = ("family_medicine", "dermatology", "cardiology", "orthopedics", "pediatrics", "internal_medicine")
+_SPECIALTY_TITLE = {"family_medicine": "Family Medicine", "internal_medicine": "Internal Medicine",
+                    "pediatrics": "Pediatrics", "dermatology": "Dermatology", "cardiology": "Cardiology",
+                    "orthopedics": "Orthopedics"}
+_PRACTICE_WORDS = ("Maple", "Riverbend", "Cedar Hill", "Lakeshore", "Northgate", "Willow Creek", "Summit",
+                   "Harbor", "Prairie", "Oakridge", "Stonebridge", "Bluebell")
+
+#: Fictional payers (kind, name, aliases). Real payer names are avoided so no reader mistakes a
+#: synthetic rate for a real contract.
+PAYER_POOL = (
+    ("commercial", "Great Lakes Blue Plan", ("GLBP", "Great Lakes Blue", "GREAT LAKES BLUE PLAN OF {state}")),
+    ("commercial", "Keystone Health Partners", ("Keystone", "KHP")),
+    ("commercial", "Meridian Mutual", ("Meridian", "Meridian Mutual Insurance Co.")),
+    ("commercial", "Pinnacle Choice", ("Pinnacle",)),
+    ("commercial", "Horizon Crest Health", ("Horizon Crest", "HCH")),
+    ("medicare_advantage", "Silver Oak Medicare Advantage", ("Silver Oak MA", "SilverOak")),
+    ("medicare_advantage", "Evergreen Senior Plan", ("Evergreen MA",)),
+    ("medicaid_managed_care", "Community First Medicaid", ("CFM", "Community First")),
+    ("medicaid_managed_care", "Bridgeway Family Health", ("Bridgeway",)),
+)
+
+#: How payers name their columns (the loader understands all of them).
+_HEADER_STYLES = (("code", "modifier", "rate"), ("CPT/HCPCS", "Mod", "Allowed"), ("Proc Code", "Modifier", "Fee"),
+                  ("HCPCS", "MOD", "Contract Rate"))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _commercial_ratio(specialty: str) -> float:
+    table = pd.read_csv(reference.path("commercial_by_specialty"))
+    ratios = dict(zip(table["specialty"], table["ratio"]))
+    return float(ratios.get(specialty, ratios["family_medicine"]))
+
+
+def _medicaid_ratio(state: str, specialty: str) -> float:
+    table = pd.read_csv(reference.path("medicaid_fee_index")).set_index("state")
+    column = "primary_care" if specialty in ("family_medicine", "internal_medicine", "pediatrics") else "all_services"
+    value = table[column].get(state)
+    return float(value if value is not None and not pd.isna(value) else table.loc["US", column])
+
+
+def _payer_multiples(kinds: list[str], specialty: str, state: str, rng: np.random.Generator) -> list[float]:
+    commercial = _commercial_ratio(specialty)
+    out = []
+    for kind in kinds:
+        if kind == "commercial":
+            out.append(commercial * float(rng.lognormal(0.0, 0.12)))
+        elif kind == "medicare_advantage":
+            out.append(float(rng.normal(0.97, 0.03)))
+        else:
+            out.append(_medicaid_ratio(state, specialty) * float(rng.normal(1.0, 0.05)))
+    # one commercial payer well below the others: where a negotiation has room
+    commercial_at = [i for i, k in enumerate(kinds) if k == "commercial"]
+    low = commercial_at[int(rng.integers(len(commercial_at)))]
+    out[low] = commercial * float(rng.uniform(0.72, 0.85))
+    return out
+
+
+def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMPLE_RELEASE) -> dict:
+    """One synthetic client as data (``client.yaml`` mapping, fee schedules, utilization).
+
+    Parameters
+    ----------
+    index : int
+        Position in the sample: picks the specialty and location in turn.
+    rng : numpy.random.Generator
+        Source of all randomness (seeded by the caller).
+
+    Returns
+    -------
+    dict
+        ``client_id``, ``yaml`` (the client.yaml mapping), ``fee_schedules``
+        (file name -> DataFrame) and ``utilization`` (DataFrame).
+    """
+    specialty = SPECIALTY_ORDER[index % len(SPECIALTY_ORDER)]
+    where = LOCATIONS[index % len(LOCATIONS)]
+    word = _PRACTICE_WORDS[index % len(_PRACTICE_WORDS)]
+    name = f"{word} {_SPECIALTY_TITLE[specialty]} of {where.city} (synthetic)"
+    client_id = _slug(f"{where.city}-{specialty.replace('_', '-')}") + (f"-{index + 1:02d}" if index >= 6 else "")
+
+    n_payers = int(rng.integers(5, 9))
+    pool = list(PAYER_POOL)
+    commercial = [p for p in pool if p[0] == "commercial"]
+    others = [p for p in pool if p[0] != "commercial"]
+    n_commercial = max(3, n_payers - 3)
+    chosen = [commercial[i] for i in sorted(rng.choice(len(commercial), size=min(n_commercial, 5), replace=False))]
+    ma = [p for p in others if p[0] == "medicare_advantage"]
+    mcd = [p for p in others if p[0] == "medicaid_managed_care"]
+    chosen += [ma[int(rng.integers(len(ma)))]]
+    if specialty != "dermatology" or rng.random() < 0.5:
+        chosen += [mcd[int(rng.integers(len(mcd)))]]
+    if len(chosen) < n_payers:
+        extra = [p for p in ma + mcd if p not in chosen]
+        chosen += extra[: n_payers - len(chosen)]
+    kinds = [p[0] for p in chosen]
+
+    low, high = PANEL_SIZE[specialty]
+    panel = int(rng.integers(low, high))
+    mix_weight = {"commercial": 4.5, "medicare_advantage": 1.4, "medicaid_managed_care": 1.0}
+    if specialty == "pediatrics":
+        mix_weight = {"commercial": 4.0, "medicare_advantage": 0.05, "medicaid_managed_care": 3.5}
+    if specialty == "cardiology":
+        mix_weight["medicare_advantage"] = 3.0
+    shares = rng.dirichlet([mix_weight[k] * 2 for k in kinds])
+    patients = np.maximum((shares * panel).round().astype(int), 25)
+
+    multiples = _payer_multiples(kinds, specialty, where.state, rng)
+    mix = CODE_MIX[specialty]
+    codes = sorted({c for c, _, _ in mix})
+    locality = medicare.locate(zip_code=where.zip)
+    prices = medicare.price(release, localities=[locality.locality_id], codes=codes)
+    amount = {(r.hcpcs, r.modifier): r.nonfacility_amount for r in prices.itertuples()}
+
+    fee_schedules: dict[str, pd.DataFrame] = {}
+    util_rows = []
+    payers_yaml = []
+    for j, ((kind, pname, aliases), multiple, n_pat) in enumerate(zip(chosen, multiples, patients)):
+        style = _HEADER_STYLES[(index + j) % len(_HEADER_STYLES)]
+        rows = []
+        for code, mod, per_patient in mix:
+            medicare_amount = amount.get((code, mod))
+            if medicare_amount is None or pd.isna(medicare_amount):
+                raise ValueError(f"sample code {code}{'-' + mod if mod else ''} has no {release} "
+                                 f"non-facility amount at {locality.locality_id}")
+            rate = round(medicare_amount * multiple * float(rng.lognormal(0.0, 0.06)), 2)
+            shown = f"${rate:,.2f}" if style[2] == "Allowed" else f"{rate:.2f}"
+            rows.append({style[0]: code, style[1]: mod, style[2]: shown})
+            units = int(rng.poisson(max(per_patient * n_pat * float(rng.lognormal(0, 0.15)), 0.5)))
+            if units:
+                util_rows.append({"payer": pname if rng.random() < 0.8 else aliases[0], "code": code,
+                                  "modifier": mod, "units": units})
+        file = f"fee_schedules/{_slug(pname)}.csv"
+        fee_schedules[file] = pd.DataFrame(rows)
+        payers_yaml.append({"name": pname, "kind": kind, "patients": int(n_pat), "fee_schedule": file,
+                            "aliases": [a.format(state=where.state) for a in aliases]})
+
+    panel_total = int(patients.sum())
+    conditions = {c: int(round(share * panel_total * float(rng.uniform(0.85, 1.15))))
+                  for c, share in CONDITION_SHARE[specialty].items()}
+    choices = ACCESS_CHOICES[specialty]
+    features = [f for f in choices if rng.random() < 0.6] or [choices[0]]
+    client_yaml = {
+        "name": name,
+        "synthetic": True,
+        "specialty": specialty,
+        "location": {"zip": where.zip, "county_fips": where.county_fips},
+        "benchmark_year": BENCHMARK_YEAR,
+        "medicare_release": release,
+        "utilization": "utilization.csv",
+        "payers": payers_yaml,
+        "access_features": features,
+        "conditions": conditions,
+        "notes": "Synthetic sample practice generated by ratekit (seeded); every figure is invented.",
+    }
+    return {"client_id": client_id, "yaml": client_yaml, "fee_schedules": fee_schedules,
+            "utilization": pd.DataFrame(util_rows, columns=["payer", "code", "modifier", "units"])}
+
+
+def write_sample(out: str | Path, *, clients: int = 4, seed: int = 2025) -> list[Path]:
+    """Write ``clients`` synthetic client folders under ``out``.
+
+    The same ``seed`` always writes the same files.
+
+    Returns
+    -------
+    list of Path
+        The client folders written.
+    """
+    if clients < 1:
+        raise ValueError("clients must be at least 1")
+    out = Path(out)
+    rng = np.random.default_rng(seed)
+    written = []
+    for index in range(clients):
+        data = generate_client(index, np.random.default_rng(rng.integers(2**63)))
+        folder = out / data["client_id"]
+        (folder / "fee_schedules").mkdir(parents=True, exist_ok=True)
+        header = "# Synthetic sample client written by `ratekit sample`: every figure is invented.\n"
+        text = yaml.safe_dump(data["yaml"], sort_keys=False, allow_unicode=True, width=100)
+        (folder / "client.yaml").write_text(header + text, encoding="utf-8")
+        for file, table in data["fee_schedules"].items():
+            table.to_csv(folder / file, index=False)
+        data["utilization"].to_csv(folder / "utilization.csv", index=False)
+        written.append(folder)
+    return written
