@@ -18,9 +18,10 @@ Rules applied (RVU25D.pdf, Attachment A):
 * Only status A, R and T codes are paid under the PFS; others keep their status and get no amount.
 * An "NA" facility or non-facility indicator means no amount in that setting.
 * OPPS imaging cap (Deficit Reduction Act 2005, section 5102(b)): where the release's OPPSCAP file
-  lists a paid code at a locality, the lower of the PFS amount and the file's capped amount applies,
-  in each setting the file gives (see ``docs/medicare.md``). A release without its own OPPSCAP file
-  is not capped, and says so.
+  lists a paid code at a locality, the lower of the PFS amount and the file's capped amount applies
+  (the file gives a facility and a non-facility price; both are applied). A release without its
+  own OPPSCAP file is capped by CMS's OPPS formula from its own PPRRVU "PE/MP used for OPPS payment
+  amount" columns, which reproduces 2025D's OPPSCAP file exactly; the release's notes say so.
 * A year without a GPCI file uses the newest GPCIs and says so (``Release.gpci_note``).
 """
 
@@ -90,7 +91,10 @@ class Release:
     source_file : str
         CMS's PPRRVU file name.
     opps_cap_file : str
-        CMS's OPPSCAP file name, or empty when the release has none (no cap applied).
+        CMS's OPPSCAP file name, or empty when the release has none.
+    opps_cap : str
+        How the OPPS imaging cap is applied: the OPPSCAP file's name, or "computed from the PPRRVU
+        file's OPPS RVU columns" (CMS's OPPS payment formula, RVU25D.pdf).
     notes : tuple of str
         Caveats to show wherever this release's amounts are shown.
     """
@@ -106,6 +110,7 @@ class Release:
     source: str = "shipped"
     source_file: str = ""
     opps_cap_file: str = ""
+    opps_cap: str = ""
     notes: tuple[str, ...] = ()
     _exact: dict = field(default_factory=dict, repr=False)
 
@@ -248,8 +253,10 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
     locs = _localities_table(gpci, locco)
     notes = [gnote] if gnote else []
     if cap is None:
-        notes.append(f"{name} has no OPPSCAP file: non-facility imaging amounts are not capped at the OPPS "
-                     f"amount (CMS caps some; add the release's OPPSCAP CSV to apply it)")
+        notes.append(f"{name} has no OPPSCAP file here: the OPPS imaging cap is computed from the release's own "
+                     f"OPPS RVU columns by CMS's formula (the same computation reproduces 2025D's OPPSCAP file "
+                     f"exactly)")
+    rvus = rvus.sort_values(["hcpcs", "modifier"], kind="stable", ignore_index=True)
     # exact arrays for pricing
     exact = {
         "cf": _raw._scaled(cf_text, 4),
@@ -260,6 +267,9 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
         "paid": rvus["status"].isin(PAID_STATUSES).to_numpy(),
         "na_nf": rvus["na_nf"].to_numpy(dtype=bool),
         "na_f": rvus["na_f"].to_numpy(dtype=bool),
+        # status R with no RVUs at all in a setting: "contractor priced" (RVU25D.pdf), so no amount
+        "unpriced_nf": ((rvus["status"] == "R") & (rvus["work_rvu"] + rvus["pe_nf_rvu"] + rvus["mp_rvu"] == 0)).to_numpy(),
+        "unpriced_f": ((rvus["status"] == "R") & (rvus["work_rvu"] + rvus["pe_f_rvu"] + rvus["mp_rvu"] == 0)).to_numpy(),
         "hcpcs": rvus["hcpcs"].to_numpy(dtype=object),
         "modifier": rvus["modifier"].to_numpy(dtype=object),
         "status": rvus["status"].to_numpy(dtype=object),
@@ -273,6 +283,13 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
     exact["code_rows"] = {c: np.asarray(ix, dtype=np.int64)
                           for c, ix in rvus.groupby("hcpcs", sort=False).indices.items()}
     exact["cap"] = _cap_positions(cap, rvus, exact["loc_pos"]) if cap is not None else None
+    opps = (rvus["opps_pe_nf_rvu"] > 0) | (rvus["opps_pe_f_rvu"] > 0) | (rvus["opps_mp_rvu"] > 0)
+    exact["opps"] = {
+        "rows": np.flatnonzero(opps.to_numpy() & exact["paid"]),
+        "pe_nf": rvus["opps_pe_nf_rvu"].to_numpy(dtype=np.int64),
+        "pe_f": rvus["opps_pe_f_rvu"].to_numpy(dtype=np.int64),
+        "mp": rvus["opps_mp_rvu"].to_numpy(dtype=np.int64),
+    }
     public_rvus = rvus.copy()
     for c in _raw.RVU_INT_COLUMNS:
         public_rvus[c] = rvus[c].to_numpy(dtype=np.int64) / 100
@@ -282,7 +299,8 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
         name=name, year=year, released=released, conversion_factor=Decimal(cf_text), gpci_year=gy,
         gpci_note=gnote, rvus=public_rvus,
         gpci=locs.drop(columns=["work_gpci_x1000", "pe_gpci_x1000", "mp_gpci_x1000"]),
-        source=source, source_file=source_file, opps_cap_file=cap_file, notes=tuple(notes), _exact=exact,
+        source=source, source_file=source_file, opps_cap_file=cap_file,
+        opps_cap=cap_file or "computed from the PPRRVU file's OPPS RVU columns", notes=tuple(notes), _exact=exact,
     )
 
 
@@ -421,7 +439,8 @@ def _cents(w, pe, mp, gw, gpe, gmp, cf) -> np.ndarray:
     return total
 
 
-def _amounts(rel: Release, rows: np.ndarray, locs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _amounts(rel: Release, rows: np.ndarray, locs: np.ndarray, *, ignore_na: bool = False
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Non-facility and facility cents (-1 where no amount), localities x codes, cap applied."""
     e = rel._exact
     w, mp = e["w"][rows], e["mp"][rows]
@@ -429,20 +448,52 @@ def _amounts(rel: Release, rows: np.ndarray, locs: np.ndarray) -> tuple[np.ndarr
     nf = _cents(w, e["pe_nf"][rows], mp, gw, gpe, gmp, e["cf"])
     f = _cents(w, e["pe_f"][rows], mp, gw, gpe, gmp, e["cf"])
     cap = e["cap"]
-    if cap is not None and len(cap["row"]):
-        row_at = np.full(len(e["w"]), -1, dtype=np.int64)
-        row_at[rows] = np.arange(len(rows))
-        loc_at = np.full(len(e["gw"]), -1, dtype=np.int64)
-        loc_at[locs] = np.arange(len(locs))
-        r, l = row_at[cap["row"]], loc_at[cap["loc"]]
-        ok = (r >= 0) & (l >= 0)
-        r, l = r[ok], l[ok]
-        nf[l, r] = np.minimum(nf[l, r], cap["nf"][ok])
-        f[l, r] = np.minimum(f[l, r], cap["f"][ok])
+    if cap is not None:
+        _apply_listed_cap(nf, f, rows, locs, cap, n_rows=len(e["w"]), n_locs=len(e["gw"]))
+    else:
+        _apply_computed_cap(nf, f, rows, locs, e)
     paid = e["paid"][rows]
-    nf[:, ~paid | e["na_nf"][rows]] = -1
-    f[:, ~paid | e["na_f"][rows]] = -1
+    blank_nf = ~paid | e["unpriced_nf"][rows]
+    blank_f = ~paid | e["unpriced_f"][rows]
+    if not ignore_na:
+        blank_nf |= e["na_nf"][rows]
+        blank_f |= e["na_f"][rows]
+    nf[:, blank_nf] = -1
+    f[:, blank_f] = -1
     return nf, f
+
+
+def _apply_listed_cap(nf, f, rows, locs, cap, *, n_rows: int, n_locs: int) -> None:
+    """Lower amounts to the OPPSCAP file's capped amounts where it lists the code at the locality."""
+    if not len(cap["row"]):
+        return
+    row_at = np.full(n_rows, -1, dtype=np.int64)
+    row_at[rows] = np.arange(len(rows))
+    loc_at = np.full(n_locs, -1, dtype=np.int64)
+    loc_at[locs] = np.arange(len(locs))
+    r, loc = row_at[cap["row"]], loc_at[cap["loc"]]
+    ok = (r >= 0) & (loc >= 0)
+    r, loc = r[ok], loc[ok]
+    nf[loc, r] = np.minimum(nf[loc, r], cap["nf"][ok])
+    f[loc, r] = np.minimum(f[loc, r], cap["f"][ok])
+
+
+def _apply_computed_cap(nf, f, rows, locs, e) -> None:
+    """Lower amounts to the OPPS payment amount computed from the release's OPPS RVU columns.
+
+    RVU25D.pdf: OPPS Non-Facility Payment Amount = [(Work RVU x Work GPCI) + (OPPS Non-Facility PE RVU
+    x PE GPCI) + (OPPS MP RVU x MP GPCI)] x CF (facility likewise), rounded half-up to cents; "the
+    physician fee schedule amount is compared to the OPPS payment amount and the lower amount is used".
+    Only codes with OPPS RVUs (the imaging services the cap covers) are compared.
+    """
+    o = e["opps"]
+    sel = np.flatnonzero(np.isin(rows, o["rows"]))
+    if not len(sel):
+        return
+    r = rows[sel]
+    gw, gpe, gmp = e["gw"][locs], e["gpe"][locs], e["gmp"][locs]
+    nf[:, sel] = np.minimum(nf[:, sel], _cents(e["w"][r], o["pe_nf"][r], o["mp"][r], gw, gpe, gmp, e["cf"]))
+    f[:, sel] = np.minimum(f[:, sel], _cents(e["w"][r], o["pe_f"][r], o["mp"][r], gw, gpe, gmp, e["cf"]))
 
 
 def _dollars(cents: np.ndarray) -> np.ndarray:
@@ -457,16 +508,23 @@ def _str_column(values: np.ndarray, times: int, how: str) -> pd.Series:
     return pd.Series(arr, dtype="str", copy=False)
 
 
-def price(release: str, *, localities: list[str] | None = None, codes: list[str] | None = None) -> pd.DataFrame:
+def price(release: str, *, localities: list[str] | None = None, codes: list[str] | None = None,
+          ignore_na: bool = False) -> pd.DataFrame:
     """Medicare PFS payment amounts for every code and modifier at every (or the given) locality.
 
-    Formula (CMS, RVU25D.pdf; domain.md)::
+    Formula (CMS, RVU25D.pdf "The formula for 2025 physician fee schedule payment amount")::
 
         amount = round_half_up(((work RVU x work GPCI) + (PE RVU x PE GPCI) + (MP RVU x MP GPCI)) x CF, 2)
 
-    with the non-facility or facility PE RVU, computed exactly in integers. Only status A, R and T
-    codes get amounts; an "NA" indicator blanks that setting; where the release's OPPSCAP file lists
-    a code at a locality the lower of the PFS amount and the capped amount applies.
+    with the non-facility or the facility PE RVU, computed exactly in integers (RVU x100, GPCI x1000,
+    CF x10000) and rounded half-up to cents. Rules:
+
+    * only status A, R and T codes get amounts (a status R code with no RVUs is contractor priced:
+      no amount);
+    * an "NA" non-facility or facility indicator blanks that setting (unless ``ignore_na``);
+    * OPPS imaging cap: the lower of the PFS amount and the OPPS amount applies, where the release's
+      OPPSCAP file lists the code at the locality, or, for a release without that file, where the
+      code has OPPS RVUs in the PPRRVU file (OPPS amount = same formula with the OPPS PE and MP RVUs).
 
     Parameters
     ----------
@@ -475,22 +533,25 @@ def price(release: str, *, localities: list[str] | None = None, codes: list[str]
     localities : list of str, optional
         Locality ids ``"MAC-LL"`` (default: every locality of the release).
     codes : list of str, optional
-        HCPCS codes, every modifier of each is returned (default: every code). Codes the release
-        does not list give no rows.
+        HCPCS codes; every modifier of each is returned (default: every code). A code the release
+        does not list gives no rows (:func:`medicare_table` reports it instead).
+    ignore_na : bool, default False
+        Give an amount in a setting CMS marks "NA" too (for reconciling with files that list one).
 
     Returns
     -------
     DataFrame
         ``release, mac, locality, hcpcs, modifier, status, nonfacility_amount, facility_amount,
-        locality_id``: one row per locality and code/modifier (locality-major, codes in CMS's file
-        order); amounts float64 dollars holding exact cents, NaN where no amount applies;
-        ``modifier`` is "" for the global service. ``DataFrame.attrs["notes"]`` carries the
-        release's caveats (GPCI year, OPPS cap).
+        locality_id``: one row per locality and code/modifier, localities in the GPCI file's order
+        (or as given), codes sorted by HCPCS then modifier ("" global first, then 26, 53, TC).
+        Amounts are float64 dollars holding exact cents, NaN where no amount applies; strings are
+        ``str`` dtype, MAC and locality zero-padded. ``attrs["notes"]`` carries the release's caveats
+        (GPCI year, how the OPPS cap was applied).
     """
     rel = load_release(release)
     locs = _locality_positions(rel, localities)
     rows = _code_rows(rel, codes)
-    nf, f = _amounts(rel, rows, locs)
+    nf, f = _amounts(rel, rows, locs, ignore_na=ignore_na)
     e = rel._exact
     m, n = len(locs), len(rows)
     loc_ids = np.array([f"{a}-{b}" for a, b in zip(e["loc_mac"][locs], e["loc_locality"][locs])], dtype=object)
@@ -533,6 +594,9 @@ class Locality:
         ZIP5 rural indicator: "" urban, "R" rural, "B" super rural ("" when not located by ZIP).
     release : str
         The release whose localities were used.
+    zip_plus4 : bool
+        True when CMS flags the ZIP as split by ZIP+4 (some of its ZIP+4s may lie in another
+        locality; CMS's ZIP9 file, not shipped, has those).
     """
 
     mac: str
@@ -544,18 +608,20 @@ class Locality:
     zip_code: str = ""
     rural: str = ""
     release: str = ""
+    zip_plus4: bool = False
 
 
 @functools.lru_cache(maxsize=None)
-def _zip_table() -> tuple[dict[str, tuple[str, str, str, str]], str]:
-    """ZIP -> (state, mac, locality, rural) from the newest ZIP5 file (user-supplied or shipped)."""
+def _zip_table() -> tuple[dict[str, tuple[str, str, str, str, str]], str]:
+    """ZIP -> (state, mac, locality, rural, plus4) from the newest ZIP5 file (user-supplied or shipped)."""
     user = sorted((_user_dir() / "zip_locality").glob("ZIP5_*.txt")) if _user_dir().is_dir() else []
     if user:
         table, yq = _raw.read_zip5(user[-1])
     else:
         table = _read_gz(_raw.COMPACT_DIR / "zip5.csv.gz", str_cols=_raw.ZIP_COLUMNS)
         yq = _compact_index().get("zip5_quarter", "")
-    mapping = dict(zip(table["zip"], zip(table["state"], table["mac"], table["locality"], table["rural"])))
+    mapping = dict(zip(table["zip"], zip(table["state"], table["mac"], table["locality"], table["rural"],
+                                         table["plus4"])))
     return mapping, yq
 
 
@@ -579,7 +645,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
         raise RatekitError(Problem("medicare", "give either a ZIP code or a locality (MAC-LL), not both or neither",
                                    fix="e.g. --zip 94110 or --locality 01112-05"))
     rel = load_release(release) if release else load_release(max(releases(), key=_release_sort_key))
-    zip5, rural, state = "", "", ""
+    zip5, rural, state, plus4 = "", "", "", ""
     if zip_code is not None:
         zip5 = str(zip_code).strip()[:5] if re.match(r"^\d{5}(-?\d{4})?$", str(zip_code).strip()) else ""
         if not zip5:
@@ -590,7 +656,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
         if hit is None:
             raise RatekitError(Problem("medicare", f"ZIP code not in CMS's ZIP5 locality file ({yq})", value=zip5,
                                        fix="check the ZIP, or give the locality as --locality MAC-LL"))
-        state, mac, loc, rural = hit
+        state, mac, loc, rural, plus4 = hit
         lid = f"{mac}-{loc}"
     else:
         lid = _norm_locality(locality)
@@ -601,7 +667,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
     row = table.loc[lid]
     return Locality(mac=row["mac"], locality=row["locality"], locality_id=lid, name=row["name"],
                     state=state or row["state"], counties=row["counties"], zip_code=zip5, rural=rural,
-                    release=rel.name)
+                    release=rel.name, zip_plus4=plus4 == "1")
 
 
 # --- the CLI's table -------------------------------------------------------------------------------
