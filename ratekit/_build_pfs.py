@@ -24,6 +24,7 @@ CPT descriptors are AMA copyright: the DESCRIPTION column is never read into the
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import gzip
 import io
@@ -141,9 +142,15 @@ class RvuFile:
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
-    """Any CMS CSV as a grid of stripped-nothing strings (no NaN, no type guessing)."""
-    return pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="latin-1",
-                       skip_blank_lines=False)
+    """Any CMS CSV as a grid of strings, rows padded to the widest (no NaN, no type guessing).
+
+    Title rows may have fewer fields than the table (a re-saved file drops trailing commas), so the
+    grid is built with the csv module rather than a parser that fixes the width from the first line.
+    """
+    with open(path, newline="", encoding="latin-1") as fh:
+        rows = list(csv.reader(fh))
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
 
 
 def _joined_header(grid: pd.DataFrame, file: str) -> tuple[int, list[str]]:

@@ -732,11 +732,13 @@ def medicare_table(*, release: str | None = None, year: int | None = None, local
     return out
 
 
-def write_csv(table: pd.DataFrame, file: IO[str] | str | Path, *, notes: IO[str] | None = sys.stderr) -> None:
-    """Write a :func:`medicare_table` as CSV (empty field where no amount applies, cents with 2 decimals).
+def write_csv(table: pd.DataFrame, file: IO[str] | str | Path, *, notes: IO[str] | bool = True) -> None:
+    """Write a :func:`medicare_table` as CSV: exactly :data:`COLUMNS`, cents with 2 decimals, an empty
+    field where no amount applies.
 
-    The table's caveats (``attrs["notes"]``, e.g. "2026 amounts use the 2025 GPCIs") go to ``notes``
-    (standard error by default, so the CSV stays clean); pass ``notes=None`` to drop them.
+    The table's caveats (``attrs["notes"]``, e.g. "2026 amounts use the 2025 GPCIs") are written as
+    ``note: ...`` lines to ``notes``: standard error when True (so the CSV on standard output stays
+    clean), another stream if given, nowhere when False.
     """
     out = table[list(COLUMNS)]
     text = out.to_csv(index=False, float_format="%.2f", lineterminator="\n")
@@ -744,6 +746,7 @@ def write_csv(table: pd.DataFrame, file: IO[str] | str | Path, *, notes: IO[str]
         Path(file).write_text(text)
     else:
         file.write(text)
-    if notes is not None:
+    stream = sys.stderr if notes is True else (notes or None)
+    if stream is not None:
         for note in table.attrs.get("notes", []):
-            print(f"note: {note}", file=notes)
+            print(f"note: {note}", file=stream)
