@@ -118,7 +118,85 @@ register(Dataset(
 ))
 
 # --- Medicare Physician Fee Schedule (CMS) --------------------------------------------------------
-# (entries for the PFS releases, GPCIs, localities, ZIP5 and OPPS cap go here)
+# Compact form of CMS's raw files, rebuilt by `python -m ratekit._build_pfs` (see docs/medicare.md).
+# RVUs, GPCIs and amounts are integer-scaled exact copies of CMS's decimal text; no CPT descriptors.
+
+_PFS_RVF_URL = "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files"
+_PFS_RELEASES = {
+    # name: (CMS release, PPRRVU file, caveats)
+    "2023A": ("RVU23A, released 01/30/2023, CF 33.8872", "PPRRVU23_JAN.csv",
+              "priced with third-party derived 2023 GPCIs (no CMS 2023 GPCI file here)"),
+    "2024C": ("RVU24C, released 05/03/2024, CF 33.2875 (from 2024-03-09)", "PPRRVU24_JUL.csv",
+              "priced with third-party derived 2024 GPCIs (no CMS 2024 GPCI file here)"),
+    "2025A": ("RVU25A, released 12/23/2024, CF 32.3465", "PPRRVU25_JAN.csv",
+              "CMS file re-saved by a spreadsheet once (trailing zeros dropped, e.g. 1.3 for 1.30; "
+              "locality 0 for 00); read exactly; no OPPSCAP file, OPPS cap computed from its OPPS RVU columns"),
+    "2025D": ("RVU25D, released 09/11/2025, CF 32.3465", "PPRRVU2025_Oct.csv", ""),
+    "2026C": ("RVU26C, released 06/30/2026, non-qualifying-APM CF 33.4009", "PPRRVU2026_Jul_nonQPP.csv",
+              "no CMS 2026 GPCI file here: 2026 amounts use the 2025 GPCIs; no OPPSCAP file, OPPS cap "
+              "computed from its OPPS RVU columns"),
+}
+for _name, (_release, _file, _caveats) in _PFS_RELEASES.items():
+    register(Dataset(
+        key=f"pfs_rvu_{_name}",
+        path=f"pfs/{_name}/rvu.csv.gz",
+        title=f"Medicare PFS national RVUs {_name}",
+        source=f"CMS Physician Fee Schedule Relative Value File ({_file}); release facts in "
+               f"pfs/{_name}/release.json",
+        release=_release,
+        url=_PFS_RVF_URL,
+        caveats="; ".join(c for c in (_caveats, "CPT descriptors omitted (AMA copyright)") if c),
+    ))
+register(Dataset(
+    key="pfs_oppscap_2025D",
+    path="pfs/2025D/oppscap.csv.gz",
+    title="Medicare PFS OPPS imaging cap amounts 2025D",
+    source="CMS Physician Fee Schedule Relative Value File RVU25D (OPPSCAP_Oct.csv)",
+    release="RVU25D, released 09/11/2025",
+    url=_PFS_RVF_URL,
+    caveats="lists only code/locality pairs where the cap binds; also lists some California localities "
+            "under MAC 01112 that the GPCI file prices under 01182 (same amounts; ignored)",
+))
+register(Dataset(
+    key="pfs_gpci_2025",
+    path="pfs/gpci_2025.csv.gz",
+    title="Medicare GPCIs 2025 (109 localities)",
+    source="CMS CY 2025 PFS final rule Addendum E (GPCI2025.csv in RVU25A and RVU25D; identical)",
+    release="CY 2025 (MAC assignments as of November 22, 2023)",
+    url=_PFS_RVF_URL,
+    caveats="also used for 2026 amounts until a CMS 2026 GPCI file is supplied",
+))
+for _year, _n in ((2024, 109), (2023, 112)):
+    register(Dataset(
+        key=f"pfs_gpci_{_year}",
+        path=f"pfs/gpci_{_year}.csv.gz",
+        title=f"Medicare GPCIs {_year} ({_n} localities), derived",
+        source=f"third-party conversion of a processed JSON copy (gpci_{_year}_from_Psuncode_processed_json.csv), "
+               f"not a raw CMS file",
+        release=f"CY {_year}",
+        caveats="derived, unverified against CMS: the same source's 2025 values equal CMS's exactly"
+                + ("; its 2024 values equal 2025's (plausible, unverified)" if _year == 2024 else ""),
+    ))
+register(Dataset(
+    key="pfs_locco_2025",
+    path="pfs/locco_2025.csv.gz",
+    title="Medicare localities and their counties 2025",
+    source="CMS 25LOCCO.csv (RVU25A/RVU25D)",
+    release="CY 2025",
+    url=_PFS_RVF_URL,
+    caveats="county text as CMS writes it (including its typos); a locality served by two MACs is listed once",
+))
+register(Dataset(
+    key="pfs_zip5",
+    path="pfs/zip5.csv.gz",
+    title="ZIP code to Medicare carrier and locality",
+    source="CMS ZIP5 carrier-locality file (ZIP5_OCT2025.txt, fixed width)",
+    release="2025 Q4",
+    url="https://www.cms.gov/medicare/payment/fee-schedules",
+    caveats="2025 Q4 assignments, also used for other years' releases; ZIPs whose ZIP+4s span localities "
+            "(plus-four flag 1) map to CMS's default locality for the ZIP",
+))
+del _name, _release, _file, _caveats, _year, _n
 
 # --- leverage: costs, prevalence, shortage, ED algorithm ------------------------------------------
 # (entries for the chronic-cost, CPI, ED-cost, PLACES, HPSA, NYU ED and ICD-10 tables go here)

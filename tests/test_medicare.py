@@ -1,0 +1,488 @@
+"""Tests for ratekit.medicare (the Medicare Physician Fee Schedule engine) and ratekit._build_pfs.
+
+Hand-worked amounts use the RVUs of CMS's PPRRVU file, the GPCIs of CMS's GPCI2025.csv and the
+conversion factor of the release, and show the arithmetic:
+amount = round_half_up((work RVU x work GPCI + PE RVU x PE GPCI + MP RVU x MP GPCI) x CF, 2).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import shutil
+import time
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ratekit import _build_pfs, cli, config, medicare, reference
+from ratekit.errors import RatekitError
+
+SF = "01112-05"        # San Francisco: GPCIs 1.088 / 1.419 / 0.445 (GPCI2025.csv)
+ALABAMA = "10112-00"   # GPCIs 1.000 / 0.869 / 0.575
+REST_OF_PA = "12502-99"  # GPCIs 1.000 / 0.927 / 0.925
+
+
+def _public_pfs() -> Path | None:
+    """CMS's raw files: config.PUBLIC_DATA_DIR, or ../shared next to a worktree's parent folder."""
+    for base in (config.PUBLIC_DATA_DIR, config.PROJECT_ROOT.parent.parent / "shared" / "data" / "public"):
+        if (base / "pfs").is_dir():
+            return base / "pfs"
+    return None
+
+
+PUBLIC_PFS = _public_pfs()
+needs_raw = pytest.mark.skipif(PUBLIC_PFS is None, reason="CMS raw PFS files not found (set RATEKIT_PUBLIC_DATA)")
+
+
+def _one(table: pd.DataFrame, hcpcs: str, modifier: str = "") -> pd.Series:
+    rows = table[(table["hcpcs"] == hcpcs) & (table["modifier"] == modifier)]
+    assert len(rows) == 1, (hcpcs, modifier, len(rows))
+    return rows.iloc[0]
+
+
+def _half_up(x: Decimal) -> float:
+    return float(x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@pytest.fixture
+def user_pfs(tmp_path, monkeypatch):
+    """An empty user release folder (config.USER_PFS_DIR), with the release cache cleared around it."""
+    folder = tmp_path / "pfs"
+    folder.mkdir()
+    monkeypatch.setattr(config, "USER_PFS_DIR", folder)
+    medicare.clear_cache()
+    yield folder
+    medicare.clear_cache()
+
+
+# --- hand-worked amounts ---------------------------------------------------------------------------
+
+def test_em_visit_99214_and_99213_san_francisco_2025d():
+    t = medicare.price("2025D", localities=[SF], codes=["99214", "99213"])
+    # 99214: work 1.92, PE non-facility 1.80, PE facility 0.83, MP 0.15; CF 32.3465
+    # non-facility: (1.92x1.088 + 1.80x1.419 + 0.15x0.445) x 32.3465 = 4.70985 x 32.3465 = 152.349103815 -> 152.35
+    # facility:     (1.92x1.088 + 0.83x1.419 + 0.15x0.445) x 32.3465 = 3.33342 x 32.3465 = 107.826410820 -> 107.83
+    row = _one(t, "99214")
+    assert (row["nonfacility_amount"], row["facility_amount"]) == (152.35, 107.83)
+    assert (row["release"], row["mac"], row["locality"], row["status"]) == ("2025D", "01112", "05", "A")
+    # 99213: (1.30x1.088 + 1.35x1.419 + 0.10x0.445) x 32.3465 = 109.154881575 -> 109.15
+    #        (1.30x1.088 + 0.57x1.419 + 0.10x0.445) x 32.3465 =  73.353128445 ->  73.35
+    row = _one(t, "99213")
+    assert (row["nonfacility_amount"], row["facility_amount"]) == (109.15, 73.35)
+
+
+def test_pc_tc_split_71046_alabama():
+    t = medicare.price("2025D", localities=[ALABAMA], codes=["71046"])
+    assert list(t["modifier"]) == ["", "26", "TC"]
+    # global: (0.22x1 + 0.77x0.869 + 0.02x0.575) x 32.3465 = 29.132228295 -> 29.13; facility is "NA"
+    g = _one(t, "71046")
+    assert g["nonfacility_amount"] == 29.13 and math.isnan(g["facility_amount"])
+    # 26 (professional): (0.22x1 + 0.08x0.869 + 0.01x0.575) x 32.3465 = 9.550951055 -> 9.55 in both settings
+    pc = _one(t, "71046", "26")
+    assert (pc["nonfacility_amount"], pc["facility_amount"]) == (9.55, 9.55)
+    # TC (technical): (0 + 0.69x0.869 + 0.01x0.575) x 32.3465 = 19.581277240 -> 19.58; facility "NA"
+    tc = _one(t, "71046", "TC")
+    assert tc["nonfacility_amount"] == 19.58 and math.isnan(tc["facility_amount"])
+
+
+def test_facility_only_code_99283_has_no_nonfacility_amount():
+    t = medicare.price("2025D", localities=[ALABAMA], codes=["99283"])
+    row = _one(t, "99283")
+    # non-facility NA indicator; facility: (1.60x1 + 0.35x0.869 + 0.16x0.575) x 32.3465 = 64.568465975 -> 64.57
+    assert math.isnan(row["nonfacility_amount"])
+    assert row["facility_amount"] == 64.57
+    # ignore_na gives the amount CMS's RVUs imply anyway (PE RVU 0.35 in both settings)
+    row = _one(medicare.price("2025D", localities=[ALABAMA], codes=["99283"], ignore_na=True), "99283")
+    assert row["nonfacility_amount"] == 64.57
+
+
+def test_bundled_and_invalid_codes_keep_status_without_amount():
+    # 36000 is status B (bundled) and 27215 status I (not valid for Medicare): both carry RVUs in the file
+    rvus = medicare.load_release("2025D").rvus.set_index(["hcpcs", "modifier"])
+    assert rvus.loc[("36000", ""), "status"] == "B" and rvus.loc[("36000", ""), "work_rvu"] == 0.18
+    assert rvus.loc[("27215", ""), "status"] == "I" and rvus.loc[("27215", ""), "work_rvu"] == 10.45
+    t = medicare.price("2025D", localities=[ALABAMA], codes=["36000", "27215"])
+    assert set(t["status"]) == {"B", "I"}
+    assert t[["nonfacility_amount", "facility_amount"]].isna().all().all()
+
+
+def test_contractor_priced_status_r_without_rvus_gets_no_amount():
+    t = medicare.price("2025D", localities=[ALABAMA], codes=["D0120"])
+    row = _one(t, "D0120")
+    assert row["status"] == "R"
+    assert math.isnan(row["nonfacility_amount"]) and math.isnan(row["facility_amount"])
+
+
+def test_opps_cap_binds_for_71275_in_alabama():
+    t = medicare.price("2025D", localities=[ALABAMA], codes=["71275"])
+    # PFS global non-facility: (1.82x1 + 6.64x0.869 + 0.13x0.575) x 32.3465 = 247.933011315 -> 247.93
+    # OPPS amount (OPPS PE 6.13, OPPS MP 0.13): (1.82 + 6.13x0.869 + 0.13x0.575) x 32.3465 = 233.597365980 -> 233.60
+    # OPPSCAP_Oct.csv lists 71275 at 10112-00 for 233.60: the lower applies
+    assert _one(t, "71275")["nonfacility_amount"] == 233.60
+    # TC: PFS (5.99x0.869 + 0.03x0.575) x CF = 168.93; OPPS (5.48x0.869 + 0.03x0.575) x CF = 154.595891705 -> 154.60
+    assert _one(t, "71275", "TC")["nonfacility_amount"] == 154.60
+    # the professional component is not capped: (1.82 + 0.65x0.869 + 0.10x0.575) x CF = 79.001474275 -> 79.00
+    assert _one(t, "71275", "26")["nonfacility_amount"] == 79.00
+    assert medicare.load_release("2025D").opps_cap == "OPPSCAP_Oct.csv"
+
+
+def test_release_without_oppscap_file_is_capped_from_its_own_opps_rvus_and_says_so():
+    rel = medicare.load_release("2025A")
+    assert rel.opps_cap_file == ""
+    assert any("OPPS" in n and "computed" in n for n in rel.notes)
+    # 2025A's 71275 RVUs equal 2025D's, so the computed cap gives the same 233.60
+    assert _one(medicare.price("2025A", localities=[ALABAMA], codes=["71275"]), "71275")["nonfacility_amount"] == 233.60
+
+
+def test_computed_cap_reproduces_the_oppscap_file_everywhere(user_pfs):
+    """2025D priced from a raw folder without OPPSCAP_Oct.csv equals the shipped 2025D (which uses the file)."""
+    if PUBLIC_PFS is None:
+        pytest.skip("CMS raw PFS files not found")
+    shipped = medicare.price("2025D")
+    dest = user_pfs / "2025D"
+    dest.mkdir()
+    for name in ("PPRRVU2025_Oct.csv", "GPCI2025.csv", "25LOCCO.csv"):
+        shutil.copy(PUBLIC_PFS / "2025D" / name, dest / name)
+    medicare.clear_cache()
+    raw = medicare.price("2025D")
+    assert medicare.load_release("2025D").opps_cap_file == ""
+    pd.testing.assert_frame_equal(raw, shipped, check_like=False)
+
+
+def test_rounding_boundary_half_cent_rounds_up():
+    # 61530 (facility; non-facility is NA) in Rest of Pennsylvania, 2025D:
+    # (45.56x1 + 29.25x0.927 + 18.73x0.925) x 32.3465 = 90.00 ... exactly 2911.185000000 -> 2911.19 half-up
+    exact = (Decimal("45.56") * Decimal("1") + Decimal("29.25") * Decimal("0.927")
+             + Decimal("18.73") * Decimal("0.925")) * Decimal("32.3465")
+    assert exact == Decimal("2911.185")
+    row = _one(medicare.price("2025D", localities=[REST_OF_PA], codes=["61530"]), "61530")
+    assert row["facility_amount"] == 2911.19 == _half_up(exact)
+    # the trap: the same sum in floats is 2911.18499..., which round() takes down
+    naive = round((45.56 * 1.0 + 29.25 * 0.927 + 18.73 * 0.925) * 32.3465, 2)
+    assert naive == 2911.18
+
+
+def test_every_amount_matches_decimal_arithmetic_at_one_locality():
+    """Every amount at San Francisco equals an independent Decimal computation (no cap, no NA)."""
+    rel = medicare.load_release("2025D")
+    g = rel.gpci.set_index("locality_id").loc[SF]
+    gw, gpe, gmp = (Decimal(str(g[c])) for c in ("work_gpci", "pe_gpci", "mp_gpci"))
+    t = medicare.price("2025D", localities=[SF], ignore_na=True)
+    rv = rel.rvus
+    assert list(t["hcpcs"]) == list(rv["hcpcs"]) and list(t["modifier"]) == list(rv["modifier"])
+    has_opps = (rv["opps_pe_nf_rvu"] > 0).to_numpy()
+    checked = 0
+    for i, r in enumerate(rv.itertuples(index=False)):
+        if r.status not in ("A", "T") or has_opps[i]:
+            continue
+        w, pe, mp = (Decimal(f"{x:.2f}") for x in (r.work_rvu, r.pe_nf_rvu, r.mp_rvu))
+        want = _half_up((w * gw + pe * gpe + mp * gmp) * rel.conversion_factor)
+        assert t["nonfacility_amount"].iat[i] == want, (r.hcpcs, r.modifier)
+        checked += 1
+    assert checked > 8000
+
+
+def test_national_amounts_with_gpci_one(user_pfs):
+    """domain.md: with every GPCI = 1, 2025 99213 = $88.95, 99214 = $125.18; 2026 99213 $95.19, 99214 $135.61."""
+    if PUBLIC_PFS is None:
+        pytest.skip("CMS raw PFS files not found")
+    gpci = ("ADDENDUM E. TEST GPCIs\n,,,,,,\nMedicare Administrative Contractor (MAC),State,Locality Number,"
+            "Locality Name,2025 PW GPCI (with 1.0 Floor),2025 PE GPCI,2025 MP GPCI\n99999,US,0,NATIONAL,1,1,1\n")
+    for name, src in (("2025D", "PPRRVU2025_Oct.csv"), ("2026C", "PPRRVU2026_Jul_nonQPP.csv")):
+        (user_pfs / name).mkdir()
+        shutil.copy(PUBLIC_PFS / name / src, user_pfs / name / src)
+        (user_pfs / name / "GPCI_TEST.csv").write_text(gpci)
+    medicare.clear_cache()
+    a = medicare.price("2025D", localities=["99999-00"], codes=["99213", "99214"])
+    # 99213: (1.30 + 1.35 + 0.10) x 32.3465 = 88.952875 -> 88.95; 99214: 3.87 x 32.3465 = 125.180955 -> 125.18
+    assert list(a["nonfacility_amount"]) == [88.95, 125.18]
+    b = medicare.price("2026C", localities=["99999-00"], codes=["99213", "99214"])
+    # 2026: 2.85 x 33.4009 = 95.192565 -> 95.19; 4.06 x 33.4009 = 135.607654 -> 135.61
+    assert list(b["nonfacility_amount"]) == [95.19, 135.61]
+    assert medicare.load_release("2026C").gpci_note == ""  # its own (test) GPCI file was used
+
+
+# --- releases, files and quirks ----------------------------------------------------------------------
+
+#: Codes per release: data rows of each PPRRVU file. PROVENANCE.md counts one more for 2023A, 2024C and
+#: 2025A because those files end with a row holding only a DOS end-of-file mark (Ctrl-Z), not a code.
+ROWS = {"2023A": 18010, "2024C": 18664, "2025A": 18865, "2025D": 19090, "2026C": 19356}
+FACTS = {
+    "2023A": ("2023-01-30", "33.8872"),
+    "2024C": ("2024-05-03", "33.2875"),
+    "2025A": ("2024-12-23", "32.3465"),
+    "2025D": ("2025-09-11", "32.3465"),
+    "2026C": ("2026-06-30", "33.4009"),
+}
+
+
+def test_releases_and_newest():
+    assert medicare.releases() == ["2023A", "2024C", "2025A", "2025D", "2026C"]
+    assert medicare.newest_release(2025) == "2025D"
+    assert medicare.newest_release(2024) == "2024C"
+    with pytest.raises(RatekitError, match="no PFS release for 2019"):
+        medicare.newest_release(2019)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_every_shipped_release_loads_with_its_row_count_date_and_cf(name):
+    rel = medicare.load_release(name)
+    assert len(rel.rvus) == ROWS[name]
+    assert not rel.rvus.duplicated(["hcpcs", "modifier"]).any()
+    assert (rel.released.isoformat(), str(rel.conversion_factor)) == FACTS[name]
+    assert rel.conversion_factor == Decimal(FACTS[name][1])
+    assert rel.year == int(name[:4])
+    assert "description" not in [c.lower() for c in rel.rvus.columns]
+
+
+@needs_raw
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_row_count_is_the_raw_files_data_rows(name):
+    path = next((PUBLIC_PFS / name).glob("PPRRVU*.csv"))
+    lines = path.read_text(encoding="latin-1").splitlines()
+    header = next(i for i, ln in enumerate(lines) if ln.startswith("HCPCS,"))
+    data = [ln for ln in lines[header + 1:] if ln.strip(" ,\x1a")]
+    assert len(data) == ROWS[name]
+
+
+def test_gpci_years_and_notes():
+    assert medicare.load_release("2025A").gpci_year == medicare.load_release("2025D").gpci_year == 2025
+    assert medicare.load_release("2025D").gpci_note == ""
+    rel = medicare.load_release("2026C")
+    assert rel.gpci_year == 2025
+    assert "2026 amounts use the 2025 GPCIs" in rel.gpci_note
+    assert rel.gpci_note in rel.notes
+    for name, year in (("2024C", 2024), ("2023A", 2023)):
+        r = medicare.load_release(name)
+        assert r.gpci_year == year and "third party" in r.gpci_note and "derived_gpci" in r.gpci_note
+    assert len(medicare.load_release("2023A").gpci) == 112
+
+
+def test_2026_note_reaches_the_table_and_the_cli(capsys):
+    t = medicare.medicare_table(release="2026C", locality=SF, codes=["99214"])
+    assert any("2026 amounts use the 2025 GPCIs" in n for n in t.attrs["notes"])
+    assert cli.main(["medicare", "--release", "2026C", "--locality", SF, "--codes", "99214"]) == 0
+    out, err = capsys.readouterr()
+    assert "2026 amounts use the 2025 GPCIs" in err
+    assert "GPCI" not in out  # the CSV itself stays clean
+
+
+def test_exact_decimal_parsing_quirks():
+    assert _build_pfs._scaled("1.3", 2) == 130
+    assert _build_pfs._scaled("1.30", 2) == 130
+    assert _build_pfs._scaled("0", 2) == 0
+    assert _build_pfs._scaled(".5", 3) == 500
+    assert _build_pfs._scaled("32.3465", 4) == 323465
+    assert _build_pfs._scaled("1.500", 2) == 150
+    assert _build_pfs._scaled("", 2) == 0
+    with pytest.raises(RatekitError, match="more than 2 decimals"):
+        _build_pfs._scaled("1.234", 2)
+    with pytest.raises(RatekitError, match="plain decimal"):
+        _build_pfs._scaled("1,3", 2)
+    assert _build_pfs.decimal_text(323465, 4) == "32.3465"
+
+
+@needs_raw
+def test_resaved_2025a_reads_like_cms_text():
+    raw = _build_pfs.read_raw_release(PUBLIC_PFS / "2025A")
+    text = (PUBLIC_PFS / "2025A" / "PPRRVU25_JAN.csv").read_text(encoding="latin-1")
+    assert "\n99213,,,A,,1.3,1.35," in text  # the spreadsheet dropped the trailing zero
+    r = raw.rvu.rvus.set_index(["hcpcs", "modifier"]).loc[("99213", "")]
+    assert (r["work_rvu"], r["pe_nf_rvu"], r["mp_rvu"]) == (130, 135, 10)
+    assert "\n2102,AK,1,ALASKA" in (PUBLIC_PFS / "2025A" / "GPCI2025.csv").read_text(encoding="latin-1")
+    ids = set(raw.gpci["mac"] + "-" + raw.gpci["locality"])
+    assert {"02102-01", "10112-00", "06302-00"} <= ids and len(ids) == 109
+    # its GPCIs equal 2025D's (CMS's unedited copy)
+    d = _build_pfs.read_raw_release(PUBLIC_PFS / "2025D")
+    pd.testing.assert_frame_equal(raw.gpci.drop(columns="name"), d.gpci.drop(columns="name"))
+
+
+@needs_raw
+def test_2026_extra_column_is_found_by_header():
+    f = _build_pfs.read_pprrvu(next((PUBLIC_PFS / "2026C").glob("PPRRVU*.csv")))
+    assert "PRIC IND" in f.header
+    assert f.header.index("CONV FACTOR") == _build_pfs.read_pprrvu(
+        next((PUBLIC_PFS / "2025D").glob("PPRRVU*.csv"))).header.index("CONV FACTOR") + 1
+    r = f.rvus.set_index(["hcpcs", "modifier"]).loc[("99214", "")]
+    assert (r["work_rvu"], r["pe_nf_rvu"], r["pe_f_rvu"], r["mp_rvu"]) == (192, 200, 47, 14)
+
+
+@needs_raw
+def test_raw_folder_prices_like_the_shipped_form(user_pfs):
+    shipped = medicare.price("2025A")
+    shipped_rel = medicare.load_release("2025A")
+    shutil.copytree(PUBLIC_PFS / "2025A", user_pfs / "2025A")
+    medicare.clear_cache()
+    rel = medicare.load_release("2025A")
+    assert rel.source == str(user_pfs / "2025A")
+    assert (rel.released, rel.conversion_factor) == (shipped_rel.released, shipped_rel.conversion_factor)
+    pd.testing.assert_frame_equal(medicare.price("2025A"), shipped)
+
+
+@needs_raw
+def test_user_release_is_picked_up_by_name(user_pfs):
+    dest = user_pfs / "2026D"
+    dest.mkdir()
+    shutil.copy(PUBLIC_PFS / "2026C" / "PPRRVU2026_Jul_nonQPP.csv", dest / "PPRRVU2026_Oct.csv")
+    medicare.clear_cache()
+    assert "2026D" in medicare.releases()
+    assert medicare.newest_release(2026) == "2026D"
+    t = medicare.medicare_table(year=2026, locality=SF, codes=["99214"])
+    assert t["release"].tolist() == ["2026D"]
+    assert any("2025 GPCIs" in n for n in t.attrs["notes"])
+
+
+@needs_raw
+def test_compact_form_is_what_the_build_writes(tmp_path):
+    written = _build_pfs.build(PUBLIC_PFS, tmp_path / "pfs")
+    assert written
+    for path in written:
+        rel = path.relative_to(tmp_path / "pfs")
+        shipped = _build_pfs.COMPACT_DIR / rel
+        assert shipped.read_bytes() == path.read_bytes(), f"{rel} differs: rebuild with python -m ratekit._build_pfs"
+
+
+def test_shipped_files_are_registered_small_and_free_of_descriptors():
+    base = _build_pfs.COMPACT_DIR
+    files = {p for p in base.rglob("*") if p.is_file() and p.suffix == ".gz"}
+    registered = {d.file for d in reference.datasets() if d.key.startswith("pfs_")}
+    assert files == registered
+    for d in reference.datasets():
+        if d.key.startswith("pfs_"):
+            assert d.source and d.release
+    assert sum(p.stat().st_size for p in base.rglob("*") if p.is_file()) < 2_000_000
+    for p in base.glob("*/rvu.csv.gz"):
+        header = gzip.open(p, "rt").readline().lower()
+        assert "description" not in header
+    for key in ("pfs_rvu_2025A", "pfs_gpci_2023", "pfs_gpci_2024", "pfs_rvu_2026C"):
+        assert reference.get(key).caveats
+    assert "spreadsheet" in reference.get("pfs_rvu_2025A").caveats
+    assert "2025 GPCIs" in reference.get("pfs_rvu_2026C").caveats
+    assert "derived" in reference.get("pfs_gpci_2024").caveats
+
+
+# --- every locality, shape of the output --------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["2025A", "2025D"])
+def test_every_2025_locality_prices(name):
+    t = medicare.price(name)
+    rel = medicare.load_release(name)
+    assert len(t) == len(rel.rvus) * 109
+    assert t["locality_id"].nunique() == 109
+    visits = t[(t["hcpcs"] == "99214") & (t["modifier"] == "")]
+    assert len(visits) == 109
+    assert visits["nonfacility_amount"].notna().all() and visits["facility_amount"].notna().all()
+    assert visits["nonfacility_amount"].between(100, 200).all()
+    # Alaska's 1.5 work-GPCI floor makes it the highest 99214 of all
+    top = visits.loc[visits["nonfacility_amount"].idxmax()]
+    assert top["locality_id"] == "02102-01"
+
+
+def test_price_contract():
+    t = medicare.price("2025D", localities=[SF, ALABAMA], codes=["99214", "71046"])
+    assert list(t.columns[:8]) == list(medicare.COLUMNS)
+    assert t.columns[8] == "locality_id"
+    assert len(t) == 2 * 4
+    assert list(t["locality_id"].unique()) == [SF, ALABAMA]
+    for c in ("release", "mac", "locality", "hcpcs", "modifier", "status", "locality_id"):
+        assert t[c].dtype == "str", c
+    for c in ("nonfacility_amount", "facility_amount"):
+        assert t[c].dtype == np.float64
+        dollars = t[c].dropna()
+        assert len(dollars) and (np.round(dollars * 100) / 100 == dollars).all()  # the double nearest exact cents
+    assert set(t["mac"]) == {"01112", "10112"} and set(t["locality"]) == {"05", "00"}
+    # locality ids may be written without padding; codes in any case
+    u = medicare.price("2025D", localities=["1112-5"], codes=["99214 "])
+    assert u["locality_id"].tolist() == [SF]
+
+
+def test_unknown_code_gives_no_rows_in_price_but_an_error_in_the_table():
+    assert medicare.price("2025D", localities=[SF], codes=["0000Z"]).empty
+    with pytest.raises(RatekitError, match="not in the 2025D RVU file"):
+        medicare.medicare_table(release="2025D", locality=SF, codes=["0000Z"])
+
+
+def test_one_client_lookup_is_instant():
+    medicare.load_release("2025D")
+    codes = ["99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215", "99395",
+             "99396", "99397", "G0438", "G0439", "93000", "36415", "81002", "90471", "96372", "11102",
+             "17000", "17003", "17110", "11900", "69210", "94010", "93005", "20610", "71046", "99283"]
+    start = time.perf_counter()
+    for _ in range(10):
+        medicare.price("2025D", localities=[SF], codes=codes)
+    assert (time.perf_counter() - start) / 10 < 0.05
+
+
+# --- locating a client ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("zip_code, locality_id, name_part", [
+    ("94110", "01112-05", "SAN FRANCISCO"),
+    ("35203", "10112-00", "ALABAMA"),
+    ("10001", "13202-01", "MANHATTAN"),
+    ("15213", "12502-99", "REST OF PENNSYLVANIA"),
+    ("92801", "01182-18", "LOS ANGELES"),
+])
+def test_zip_to_locality(zip_code, locality_id, name_part):
+    loc = medicare.locate(zip_code, release="2025D")
+    assert loc.locality_id == locality_id and name_part in loc.name
+    assert loc.zip_code == zip_code and loc.counties
+    assert (loc.mac, loc.locality) == tuple(locality_id.split("-"))
+
+
+def test_locate_details():
+    loc = medicare.locate(locality="01112-05", release="2025D")
+    assert loc.counties == "SAN FRANCISCO/ALAMEDA/CONTRA COSTA/SAN MATEO" and loc.state == "CA"
+    assert medicare.locate("35958").rural == "R" and medicare.locate("35958").zip_plus4
+    with pytest.raises(RatekitError, match="not in CMS's ZIP5"):
+        medicare.locate("00000")
+    with pytest.raises(RatekitError, match="5 digits"):
+        medicare.locate("9411")
+    with pytest.raises(RatekitError, match="either a ZIP code or a locality"):
+        medicare.locate()
+
+
+# --- CLI ------------------------------------------------------------------------------------------------
+
+def test_cli_csv(capsys):
+    code = cli.main(["medicare", "--release", "2025A", "--locality", ALABAMA, "--codes", "99283", "71046"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "release,mac,locality,hcpcs,modifier,status,nonfacility_amount,facility_amount"
+    assert lines[1:] == [
+        "2025A,10112,00,71046,,A,29.13,",
+        "2025A,10112,00,71046,26,A,9.55,9.55",
+        "2025A,10112,00,71046,TC,A,19.58,",
+        "2025A,10112,00,99283,,A,,64.57",
+    ]
+    table = pd.read_csv(io.StringIO(out), dtype={"mac": str, "locality": str, "modifier": str})
+    assert list(table.columns) == list(medicare.COLUMNS)
+
+
+def test_cli_zip_and_year(capsys):
+    assert cli.main(["medicare", "--year", "2025", "--zip", "94110", "--codes", "99214"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[1] == "2025D,01112,05,99214,,A,152.35,107.83"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--release", "2019A", "--locality", SF], "unknown PFS release"),
+    (["--release", "2025D", "--locality", "99999-99"], "no such Medicare locality"),
+    (["--release", "2025D", "--locality", "SF"], "MAC-LL"),
+    (["--release", "2025D", "--zip", "00000"], "ZIP code not in CMS's ZIP5"),
+    (["--release", "2025D", "--zip", "941"], "5 digits"),
+    (["--release", "2025D", "--locality", SF, "--codes", "9921"], "5 letters or digits"),
+    (["--release", "2025A", "--year", "2026", "--locality", SF], "not of year 2026"),
+    (["--year", "2019", "--locality", SF], "no PFS release for 2019"),
+])
+def test_cli_bad_input_is_a_clear_message(capsys, argv, message):
+    code = cli.main(["medicare", *argv])
+    out, err = capsys.readouterr()
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err and out == ""
