@@ -71,7 +71,7 @@ def analyse(client_id: str, root: str | Path | None = None, *, benchmark_name: s
     client = load_client(client_id, root)
     release_name = medicare_release_for(client)
     release = medicare.load_release(release_name)
-    locality = medicare.locate(zip_code=client.zip, locality=client.locality)
+    locality = medicare.locate(zip_code=client.zip, locality=client.locality, release=release_name)
     rates = feeschedules.load_rates(client)
     utilization = feeschedules.load_utilization(client)
     codes = sorted(set(rates["hcpcs"]) | set(utilization["hcpcs"]))

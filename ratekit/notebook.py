@@ -39,7 +39,17 @@ def analyse_from_parameters(client_id: str, clients_root: str = "", benchmark: s
 
 
 def _setup_charts() -> None:
+    """Inline charts in a kernel (even when MPLBACKEND says otherwise) and one house style."""
     import seaborn as sns
+
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        shell = None
+    if shell is not None and hasattr(shell, "kernel"):
+        shell.run_line_magic("matplotlib", "inline")
 
     sns.set_theme(style="whitegrid", context="notebook")
     matplotlib.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "figure.autolayout": True})

@@ -22,13 +22,15 @@ from pathlib import Path
 
 import nbformat
 
-from . import config, reference
+from . import config
 from .analysis import medicare_release_for, report_date
 from .client import check_client_id, clients_root, list_clients, load_client
 from .errors import RatekitError
 
 TEMPLATE = "physician_report"
 REPORT_NAME = "client_report"
+#: Cells with this tag are for the analyst in JupyterLab and are left out of the physician HTML.
+ANALYST_ONLY = "analyst-only"
 
 
 @dataclass
@@ -82,12 +84,13 @@ def report_metadata(client_id: str, root: str | Path | None = None) -> dict:
 
     client = load_client(client_id, root)
     release = medicare.load_release(medicare_release_for(client))
-    where = medicare.locate(zip_code=client.zip, locality=client.locality)
+    where = medicare.locate(zip_code=client.zip, locality=client.locality, release=release.name)
     text = f"Physician Fee Schedule {release.name} (released {release.released:%d %b %Y}), locality {where.name}"
     if getattr(release, "gpci_note", ""):
         text += f"; {release.gpci_note}"
-    sources = "; ".join(sorted({d.source for d in reference.datasets()
-                                if not d.synthetic or client.synthetic}))
+    sources = (f"CMS Medicare Physician Fee Schedule RVU{release.name[2:]} and {release.gpci_year} GPCIs; "
+               "the practice's own fee schedules and volumes"
+               + (" (synthetic sample)" if client.synthetic else "") + "; full list under Data sources")
     return {"client_id": client_id, "client_name": client.name, "report_date": report_date(),
             "medicare": text, "sources": sources, "synthetic": client.synthetic}
 
@@ -95,12 +98,14 @@ def report_metadata(client_id: str, root: str | Path | None = None) -> dict:
 def export_html(notebook: nbformat.NotebookNode) -> str:
     """The physician HTML of an executed notebook (templates/physician_report)."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(config.TEMPLATES_DIR)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.register_preprocessor(_drop_stderr, enabled=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={ANALYST_ONLY}, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(notebook)
     return body
 

@@ -110,9 +110,19 @@ def code_table_styled(analysis: ClientAnalysis, *, n: int = 10) -> Styler:
                          "(by Medicare-valued volume)"))
 
 
+def source_keys(analysis: ClientAnalysis) -> list[str]:
+    """Registry keys of the datasets this client's report relies on."""
+    rel = analysis.release
+    wanted = [f"pfs_rvu_{rel.name}", f"pfs_oppscap_{rel.name}", f"pfs_gpci_{rel.gpci_year}", "pfs_locco_2025",
+              "pfs_zip5"]
+    if analysis.client.synthetic:
+        wanted = ["sample_clients", *wanted, "commercial_by_specialty", "medicaid_fee_index"]
+    known = {d.key for d in reference.datasets()}
+    return [k for k in wanted if k in known]
+
+
 def sources_table(analysis: ClientAnalysis) -> Styler:
     """The data sources behind this report, from the registry."""
-    keys = [d.key for d in reference.datasets() if d.key != "sample_clients" or analysis.client.synthetic]
-    table = reference.sources(keys).drop(columns=["url"])
+    table = reference.sources(source_keys(analysis)).drop(columns=["url"])
     table.columns = ["Data", "Source", "Release", "Caveats"]
     return table.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)

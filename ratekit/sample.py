@@ -235,7 +235,7 @@ def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMP
     multiples = _payer_multiples(kinds, specialty, where.state, rng)
     mix = CODE_MIX[specialty]
     codes = sorted({c for c, _, _ in mix})
-    locality = medicare.locate(zip_code=where.zip)
+    locality = medicare.locate(zip_code=where.zip, release=release)
     prices = medicare.price(release, localities=[locality.locality_id], codes=codes)
     amount = {(r.hcpcs, r.modifier): r.nonfacility_amount for r in prices.itertuples()}
 

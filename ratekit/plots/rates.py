@@ -33,7 +33,8 @@ def payer_index_bars(data: pd.DataFrame, *, benchmark: float | None = None, benc
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * max(len(data), 3) + 1))
     order = data.sort_values("index")
-    sns.barplot(data=order, x="index", y="payer", orient="h", color=kwargs.pop("color", "#4C72B0"), ax=ax,
+    sns.barplot(data=order, x="index", y="payer", orient="h", color=kwargs.pop("color", "#4C72B0"), errorbar=None,
+                ax=ax,
                 **kwargs)
     ax.axvline(1.0, color="0.4", linewidth=1, linestyle=":", label="Medicare (100%)")
     if benchmark is not None:

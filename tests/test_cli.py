@@ -1,0 +1,48 @@
+"""The CLI parses arguments and calls one library function; these tests check the arguments arrive."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from ratekit import cli
+
+
+def test_render_all_reaches_render_clients(monkeypatch):
+    seen = {}
+
+    def fake(ids, *, root, out, jobs):
+        seen.update(ids=ids, root=root, out=out, jobs=jobs)
+        return SimpleNamespace(ok=True)
+
+    monkeypatch.setattr("ratekit.render.render_clients", fake)
+    assert cli.main(["render", "--all", "--out", "x", "--jobs", "3"]) == 0
+    assert seen == {"ids": None, "root": None, "out": Path("x"), "jobs": 3}
+
+
+def test_render_named_clients_and_failure_exit_code(monkeypatch):
+    monkeypatch.setattr("ratekit.render.render_clients", lambda ids, **kw: SimpleNamespace(ok=ids != ["bad"]))
+    assert cli.main(["render", "a"]) == 0
+    assert cli.main(["render", "bad"]) == 1
+
+
+def test_render_without_clients_is_a_clear_error(capsys):
+    assert cli.main(["render"]) == 2
+    assert "name one or more client ids, or pass --all" in capsys.readouterr().err
+
+
+def test_sample_reaches_write_sample(monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr("ratekit.sample.write_sample",
+                        lambda out, *, clients, seed: seen.update(out=out, clients=clients, seed=seed) or [Path("p")])
+    assert cli.main(["sample", "--out", "d", "--clients", "6", "--seed", "9"]) == 0
+    assert seen == {"out": Path("d"), "clients": 6, "seed": 9}
+    assert capsys.readouterr().out.strip() == "p"
+
+
+def test_unknown_client_is_reported_without_traceback(capsys, tmp_path):
+    code = cli.main(["render", "nobody", "--root", str(tmp_path), "--out", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "no client folder 'nobody'" in captured.out
+    assert "Traceback" not in captured.out + captured.err

@@ -1,0 +1,37 @@
+import pytest
+
+from conftest import write_client
+from ratekit import report
+from ratekit.analysis import analyse
+
+
+@pytest.mark.parametrize("value, text", [(84312.4, "$84,300"), (84350, "$84,400"), (49.9, "$0"),
+                                         (float("nan"), "n/a")])
+def test_money_rounds_to_hundreds(value, text):
+    assert report.money(value) == text
+
+
+def test_money_to_the_dollar():
+    assert report.money(1234.5, round_to=1) == "$1,234"  # Python rounds half to even: 1234
+
+
+def test_pct():
+    assert report.pct(1.124) == "112%"
+    assert report.pct(float("nan")) == "n/a"
+
+
+def test_client_strings_are_escaped_in_every_html_piece(tmp_path):
+    write_client(tmp_path, yaml_data={"name": "<script>alert('x')</script> Clinic (synthetic)"})
+    import yaml
+    path = tmp_path / "tiny" / "client.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["payers"][0]["name"] = "<img src=x onerror=alert(1)>"
+    data["payers"][0]["aliases"] = ["AH", "Alpha Health"]
+    path.write_text(yaml.safe_dump(data))
+    analysis = analyse("tiny", tmp_path)
+    pieces = [report.summary_html(analysis), report.payer_table(analysis).to_html(),
+              report.code_table_styled(analysis).to_html()]
+    for html in pieces:
+        assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in pieces[0]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pieces[1]
