@@ -405,8 +405,17 @@ def _apply_overrides(rows: dict[str, dict], client: Client) -> None:
         raise RatekitError(problems, context=f"client {client.client_id!r} has problems in its assumptions:")
 
 
+#: Assumptions that lower the saving as they rise: the low case takes their high value.
+_DECREASING = frozenset({"office_visit_default"})
+_OPPOSITE = {"low": "high", "base": "base", "high": "low"}
+
+
 def _scenario_values(table: pd.DataFrame, scenario: str) -> dict[str, float]:
-    return dict(zip(table["key"], table[scenario].astype(float)))
+    """Each assumption's value in a scenario, ordered so every one pushes the saving the same way."""
+    values = dict(zip(table["key"], table[scenario].astype(float)))
+    for key in _DECREASING & set(values):
+        values[key] = float(table.loc[table["key"] == key, _OPPOSITE[scenario]].iloc[0])
+    return values
 
 
 def _check_assumptions(table: pd.DataFrame) -> pd.DataFrame:
@@ -787,7 +796,8 @@ def er_savings(client: Client, office_visit_cost: pd.Series | Mapping[str, float
     """ED visits a year the practice's access avoids for each payer, and what that saves the plan.
 
     For each payer and condition, in each scenario (low / base / high: every
-    assumption at its low, base or high value, so low <= base <= high):
+    assumption at the end of its range that gives the low, base or high saving -
+    its low value, except the default office cost, whose high value saves less):
 
     ``avoided = counted_patients × ED visits per patient-year × avoidable share × R``
 
@@ -825,6 +835,11 @@ def er_savings(client: Client, office_visit_cost: pd.Series | Mapping[str, float
         year), ``ed_cost`` (base, USD), ``office_visit_cost``,
         ``office_visit_cost_source``, ``saving_per_visit`` (base, USD),
         ``clipped``, ``savings_low/base/high`` (USD a year).
+
+        Each payer's totals satisfy low <= base <= high (the model rises with every
+        assumption). The split across conditions is an attribution (who is counted
+        under which condition depends on the scenario's rates and overlap), so a
+        single condition's row need not keep that order.
     """
     table = _check_assumptions(assumptions if assumptions is not None else _assumptions_for(client))
     base_values = _scenario_values(table, "base")
