@@ -1164,12 +1164,13 @@ def local_context_text(client: Client, *, prevalence: str = "crude") -> str:
     more = [phrase(r) for r in ctx.itertuples() if r.ratio >= 1 + PREVALENCE_MARGIN]
     less = [phrase(r) for r in ctx.itertuples() if r.ratio <= 1 - PREVALENCE_MARGIN]
     if more:
-        text = f"In {place}, more {adults} than nationally have {_join(more)}"
+        text = f"According to CDC PLACES (2022), more {adults} in {place} than nationally have {_join(more)}"
     else:
-        text = f"In {place}, none of the practice's conditions is notably more common among {adults} than nationally"
+        text = (f"According to CDC PLACES (2022), none of the practice's conditions is notably more common "
+                f"among {adults} in {place} than nationally")
     if less:
         text += f"; fewer have {_join(less)}"
-    text += " (CDC PLACES 2022)."
+    text += "."
     if short is not None:
         if short["hpsa_score"] > 0:
             text += (f" The county is a designated primary-care shortage area: HRSA shortage score "
