@@ -543,3 +543,21 @@ def test_ed_algorithm_profile_weights_by_the_diagnosis_file(tmp_path):
     assert prof.loc["asthma", "edcnpa"] == pytest.approx(0.9811)
     assert prof.loc["asthma", "preventable_or_treatable"] == pytest.approx(1.0)
     assert "depression" not in prof.index  # mental-health codes carry no NYU probabilities
+
+
+# --- the docs page stays in step with the code -------------------------------------------------------
+
+def test_docs_list_every_assumption_with_its_values_and_every_table():
+    doc = (config.PROJECT_ROOT / "docs" / "leverage.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in doc.splitlines():
+        if line.startswith("| `") and line.count("|") >= 7:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0].strip("`")] = cells
+    table = leverage.assumptions()
+    for r in table.itertuples():
+        assert r.key in rows, f"docs/leverage.md lacks assumption {r.key}"
+        documented = [float(v.replace("$", "").replace(",", "")) for v in rows[r.key][1:4]]
+        assert documented == pytest.approx([r.low, r.base, r.high], abs=0.5 if r.key == "ed_cost" else 1e-9), r.key
+    for key in LEVERAGE_KEYS:
+        assert f"`{key}`" in doc
