@@ -199,4 +199,103 @@ register(Dataset(
 del _name, _release, _file, _caveats, _year, _n
 
 # --- leverage: costs, prevalence, shortage, ED algorithm ------------------------------------------
-# (entries for the chronic-cost, CPI, ED-cost, PLACES, HPSA, NYU ED and ICD-10 tables go here)
+# Built by ``python -m ratekit._build_leverage`` from ../shared/data/public; used by ratekit.leverage.
+
+register(Dataset(
+    key="leverage_chronic_costs",
+    path="leverage/chronic_costs.csv",
+    title="Per-patient annual cost of chronic conditions",
+    source="Published cost-of-illness studies: ADA (Parker 2024), Kirkland 2018 (JAHA), Zhang 2017 (Am J Prev Med; "
+           "Med Care), Nurmagambetov 2018 (Ann Am Thorac Soc), COPD MEPS 2017-18 (Appl Health Econ Health Policy "
+           "2023), Ward 2021 and Cawley 2021 (obesity), Bhatnagar 2022 and Urbich 2020 (heart failure)",
+    release="dollar years 2012-2022 as published (column dollar_year); normalised at use with CPI-U medical care",
+    url="https://diabetesjournals.org/care/article/47/1/26/153797/Economic-Costs-of-Diabetes-in-the-U-S-in-2022",
+    caveats="methods differ (attributable, incremental, condition-specific, total): role=base rows are the "
+            "attributable/incremental ones the model uses; most figures read in abstracts only; hypertension's "
+            "2016 dollar year from a secondary summary; no per-patient figure for CKD, ischemic heart disease, "
+            "atrial fibrillation, depression or stroke",
+))
+
+register(Dataset(
+    key="leverage_visit_costs",
+    path="leverage/visit_costs.csv",
+    title="Cost of an emergency-department visit and of the office visit that replaces it",
+    source="AHRQ HCUP Statistical Brief #268 (2017 ED costs); Peterson-KFF Health System Tracker (2019 paid); "
+           "Mehrotra et al., Ann Intern Med 2009 (episode costs); UnitedHealth Group 2019; CMS PFS 2025 national",
+    release="dollar years 2006-2025 as published (column dollar_year)",
+    url="https://hcup-us.ahrq.gov/reports/statbriefs/sb268-ED-Costs-2017.jsp",
+    caveats="HCUP is hospital cost, not payment; KFF covers all acuity levels in large-employer plans and its "
+            "$2,453 was seen only in a secondary summary; Mehrotra's 2006 dollar year is assumed from its "
+            "2005-2006 claims; UnitedHealth figures are an industry report",
+))
+
+register(Dataset(
+    key="leverage_cpi_medical",
+    path="leverage/cpi_medical_care.csv",
+    title="CPI-U Medical care (CUUR0000SAM), annual averages",
+    source="U.S. Bureau of Labor Statistics, via FRED series CPIMEDNS (monthly, not seasonally adjusted)",
+    release="2000-2025",
+    url="https://fred.stlouisfed.org/series/CPIMEDNS",
+    caveats="2000-2022 computed from FRED monthly values and cross-checked for about 12 years; 2023 and 2024 "
+            "from secondary copies only; 2025 preliminary and conflicting (column status)",
+))
+
+register(Dataset(
+    key="leverage_places_county",
+    path="leverage/places_county.csv.gz",
+    title="County prevalence of chronic conditions among adults (CDC PLACES)",
+    source="CDC PLACES: Local Data for Better Health, county data",
+    release="2022 release (mostly BRFSS 2020 model-based estimates)",
+    url="https://www.cdc.gov/places/",
+    caveats="model-based small-area estimates, not counts; measures kept: DIABETES, BPHIGH, HIGHCHOL, OBESITY, "
+            "CHD, COPD, CASTHMA, KIDNEY, DEPRESSION, STROKE (crude and age-adjusted %); BPHIGH and HIGHCHOL "
+            "missing for 23 counties; no heart-failure or atrial-fibrillation measure",
+))
+
+register(Dataset(
+    key="leverage_places_national",
+    path="leverage/places_national.csv",
+    title="National prevalence of chronic conditions among adults (from CDC PLACES counties)",
+    source="Computed by ratekit from CDC PLACES 2022 county estimates",
+    release="2022 release",
+    url="https://www.cdc.gov/places/",
+    caveats="population-weighted mean of county prevalences, weights = PLACES TotalPopulation (all ages, while "
+            "prevalence is among adults), counties without the measure left out; close to, not identical "
+            "with, CDC's published national estimates",
+))
+
+register(Dataset(
+    key="leverage_hpsa_county",
+    path="leverage/hpsa_county.csv",
+    title="Primary-care shortage (HPSA) score by county",
+    source="Urban Institute county build of HRSA Health Professional Shortage Area designations",
+    release="HRSA HPSA file of September 2020",
+    url="https://data.hrsa.gov/topics/health-workforce/shortage-areas",
+    caveats="derived: population-weighted primary-care HPSA score per county (HRSA scores run 0-25, higher = "
+            "greater shortage); 0 = no designated geographic HPSA (1,100 of 3,142 counties above 0); 2020 vintage",
+))
+
+register(Dataset(
+    key="leverage_nyu_ed",
+    path="leverage/nyu_ed_algorithm.csv.gz",
+    title="NYU emergency-department algorithm, ICD-10 version: probabilities per diagnosis",
+    source="NYU ED algorithm (Billings); ICD-10 version by Johnston et al., redistributed by the Tuva project "
+           "(Apache-2.0)",
+    release="ICD-10 version as distributed by Tuva (47,132 codes)",
+    url="https://wagner.nyu.edu/faculty/billings/nyued-background",
+    caveats="only the four probability columns kept (noner, epct, edcnpa, edcnnpa), rounded to 4 decimals; "
+            "injury/psych/alcohol/drug flags dropped; probabilities describe ED visits whose principal diagnosis "
+            "is the code, not patients",
+))
+
+register(Dataset(
+    key="leverage_condition_icd10",
+    path="leverage/condition_icd10.csv",
+    title="ICD-10-CM codes defining each chronic condition",
+    source="CMS Chronic Conditions Warehouse condition algorithms, redistributed by the Tuva project (Apache-2.0)",
+    release="CCW code lists as distributed by Tuva (vintage not stated)",
+    url="https://www2.ccwdata.org/web/guest/condition-categories-chronic",
+    caveats="include codes only: CCW's claim-count rules and the stroke/TIA exclusion codes need claims, which "
+            "ratekit never has; a code can define more than one condition (e.g. I11.0 hypertension and heart "
+            "failure)",
+))

@@ -1,0 +1,150 @@
+"""Tests for ratekit.narrative: the per-payer value proposition from the Jinja2 template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ratekit import leverage, narrative
+from ratekit.client import Client, Payer
+
+FACTS = {
+    "client_name": "Maple Family Medicine", "payer": "Acme Health", "payer_kind": "commercial",
+    "pct_of_medicare": 0.94, "benchmark_name": "median payer", "benchmark_index": 1.12,
+    "dollars_to_benchmark": 84_312.0,
+    "chronic_conditions": [{"condition": "diabetes", "patients": 60, "exposure": 744_136.05},
+                           {"condition": "hypertension", "patients": 180, "exposure": 420_258.69}],
+    "uncosted_conditions": ["ckd"], "dollar_year": 2024,
+    "access_features": ["same_day_appointments", "after_hours_line"],
+    "er_visits_low": 0.37, "er_visits_base": 6.2, "er_visits_high": 26.2,
+    "er_savings_low": 188.2, "er_savings_base": 5258.8, "er_savings_high": 69_840.5,
+    "office_cost_is_default": False,
+    "local_context": "According to CDC PLACES (2022), more adults in Sangamon County, IL than nationally have "
+                     "hypertension (35.9% vs 32.2%).",
+}
+
+
+@pytest.mark.parametrize("value, text", [
+    (84_312.0, "$84,300"), (5258.8, "$5,260"), (188.2, "$188"), (0.0, "$0"), (999.6, "$1,000"),
+    (1_164_394.7, "$1.16 million"), (12_345_678, "$12.3 million"), (-2500, "-$2,500"),
+])
+def test_money_three_significant_figures(value, text):
+    assert narrative.money(value) == text
+
+
+def test_other_formats():
+    assert narrative.pct(1.12) == "112%"
+    assert [narrative.visits(v) for v in (0, 0.37, 6.2, 1240.4)] == ["0", "fewer than 1", "6", "1,240"]
+
+
+def test_text_paragraph_reads_the_numbers():
+    text = narrative.value_proposition(FACTS, format="text")
+    assert text.startswith("Acme Health (commercial) pays Maple Family Medicine 94% of Medicare for the practice's "
+                           "mix of services, below the median payer (112%); bringing it to that level is worth "
+                           "$84,300 a year.")
+    # 744,136.05 + 420,258.69 = 1,164,394.74 -> "$1.16 million"
+    assert ("for its members (60 with diabetes and 180 with hypertension) that cost the plan an estimated "
+            "$1.16 million a year (2024 dollars") in text
+    assert "cost the plan bears that the practice manages, not a saving" in text
+    assert "No published per-patient cost is counted for chronic kidney disease." in text
+    assert ("Its same-day appointments and after-hours line keep an estimated 6 emergency-room visits a year "
+            "out of the ER (range fewer than 1 to 26), saving the plan about $5,260 a year (range $188 to "
+            "$69,800)") in text
+    assert "at this payer's own rate" in text
+    assert text.endswith("hypertension (35.9% vs 32.2%).")
+    assert "\n" not in text
+
+
+def test_markdown_emphasis_and_dollar_signs_escaped():
+    md = narrative.value_proposition(FACTS)
+    assert md.startswith("**Acme Health** (commercial) pays Maple Family Medicine **94% of Medicare**")
+    assert "**\\$84,300** a year" in md
+    assert "$" not in md.replace("\\$", "")  # every dollar sign escaped: no LaTeX in Jupyter
+
+
+def test_deterministic():
+    assert narrative.value_proposition(FACTS) == narrative.value_proposition(dict(FACTS))
+
+
+def test_payer_name_cannot_inject_html():
+    facts = dict(FACTS, payer="<script>alert('x')</script> *Care*")
+    md = narrative.value_proposition(facts)
+    html = narrative.value_proposition_html(facts)
+    for out in (md, html):
+        assert "<script>" not in out
+        assert "&lt;script&gt;" in out
+    assert "\\*Care\\*" in md  # not italics
+    assert html.startswith('<p class="tex2jax_ignore mathjax_ignore"><strong>&lt;script&gt;alert(&#39;x&#39;)')
+    assert narrative.value_propositions([facts], format="html").startswith("<h3>&lt;script&gt;")
+    # plain text is for the .txt export, never rendered as HTML: the name as given
+    assert narrative.value_proposition(facts, format="text").startswith("<script>alert('x')</script> *Care*")
+
+
+def test_sentences_drop_out_with_missing_facts():
+    minimal = {"client_name": "Maple", "payer": "Bolt", "payer_kind": "medicaid_managed_care"}
+    text = narrative.value_proposition(minimal, format="text")
+    assert text == ("Bolt (Medicaid managed care) is one of Maple's payers. The practice lists no same-day, "
+                    "after-hours or extended-hours access, so no ER savings are claimed.")
+    at_benchmark = dict(FACTS, pct_of_medicare=1.2, dollars_to_benchmark=0.0)
+    assert "at or above the median payer (112%)." in narrative.value_proposition(at_benchmark, format="text")
+    default_rate = dict(FACTS, office_cost_is_default=True)
+    assert "(at the Medicare rate, as this payer's own rate was not available)" in \
+        narrative.value_proposition(default_rate, format="text")
+    none_credited = dict(FACTS, access_features=["telehealth"], er_visits_base=0.0, er_savings_low=0.0,
+                         er_savings_base=0.0, er_savings_high=0.0)
+    assert "telehealth visits are not credited with ER savings" in \
+        narrative.value_proposition(none_credited, format="text")
+
+
+def test_bad_facts_raise():
+    with pytest.raises(ValueError, match="payer_kind"):
+        narrative.value_proposition({"client_name": "M", "payer": "A"})
+    with pytest.raises(ValueError, match="unknown payer facts: savings"):
+        narrative.value_proposition(dict(FACTS, savings=1))
+    with pytest.raises(ValueError, match="format"):
+        narrative.value_proposition(FACTS, format="pdf")
+
+
+def _client() -> Client:
+    return Client(
+        client_id="demo", root=Path("/nonexistent"), name="Maple Family Medicine", specialty="family_medicine",
+        synthetic=True, benchmark_year=2025, utilization="utilization.csv",
+        payers=(Payer("Acme Health", "commercial", 1000, "a.csv", conditions={"diabetes": 200, "ckd": 20}),
+                Payer("Bolt", "medicaid_managed_care", 500, "b.csv")),
+        access_features=("after_hours_line",),
+        assumptions={"ed_cost": 1000},
+    )
+
+
+def test_facts_from_the_model_by_hand():
+    c = _client()
+    facts = narrative.all_payer_facts(
+        c, {"Acme Health": 100.0},
+        benchmarks={"Acme Health": {"pct_of_medicare": 0.94, "benchmark_name": "median payer",
+                                    "benchmark_index": 1.12, "dollars_to_benchmark": 84_312.0}})
+    acme, bolt = facts
+    # diabetes: 200 x 0.69 = 138 visits a year; CKD (20, rate 0.47) adds the patients not already counted:
+    # D = 0.5 x max(200, 20) + 0.5 x 1000 x (1 - 0.8 x 0.98) = 100 + 108 = 208 -> 8 more x 0.47 = 3.76
+    # avoided = (138 + 3.76) x 0.204 x 0.194 = 5.61029376; x ($1,000 - $100) = $5,049.26
+    assert acme["er_visits_base"] == pytest.approx(5.61029376)
+    assert acme["er_savings_base"] == pytest.approx(5049.264384)
+    assert acme["chronic_conditions"] == [{"condition": "diabetes", "patients": 200,
+                                           "exposure": pytest.approx(200 * 12022 * 563.841 / 546.553)}]
+    assert acme["uncosted_conditions"] == ["ckd"] and not acme["office_cost_is_default"]
+    assert "Local prevalence and shortage are not compared" in acme["local_context"]
+    assert bolt.get("pct_of_medicare") is None and bolt["er_savings_base"] == 0
+    text = narrative.value_proposition(acme, format="text")
+    assert "saving the plan about $5,050 a year" in text and "$2.48 million a year" in text
+
+
+def test_export_writes_every_payer(tmp_path):
+    facts = narrative.all_payer_facts(_client(), {"Acme Health": 100.0})
+    md = narrative.export_value_propositions(facts, tmp_path / "out" / "vp.md")
+    txt = narrative.export_value_propositions(facts, tmp_path / "vp.txt")
+    md_text, txt_text = md.read_text(encoding="utf-8"), txt.read_text(encoding="utf-8")
+    assert md_text.startswith("### Acme Health\n\n**Acme Health**") and "### Bolt" in md_text
+    assert txt_text.startswith("Acme Health\n-----------\nAcme Health (commercial)") and "\nBolt\n----\n" in txt_text
+    assert "**" not in txt_text
+    with pytest.raises(ValueError, match="docx"):
+        narrative.export_value_propositions(facts, tmp_path / "vp.docx")
