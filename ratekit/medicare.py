@@ -597,6 +597,9 @@ class Locality:
     zip_plus4 : bool
         True when CMS flags the ZIP as split by ZIP+4 (some of its ZIP+4s may lie in another
         locality; CMS's ZIP9 file, not shipped, has those).
+    note : str
+        A caveat about the match (e.g. the ZIP file's year differs from the release's and the
+        locality was redefined in between), or "".
     """
 
     mac: str
@@ -609,6 +612,7 @@ class Locality:
     rural: str = ""
     release: str = ""
     zip_plus4: bool = False
+    note: str = ""
 
 
 @functools.lru_cache(maxsize=None)
@@ -631,7 +635,10 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
     Parameters
     ----------
     zip_code : str, optional
-        5-digit ZIP (a ZIP+4 is cut to its first 5 digits).
+        5-digit ZIP (a ZIP+4 is cut to its first 5 digits). Located with the shipped CMS ZIP5 file
+        (2025 Q4) or a newer ``ZIP5_*.txt`` in ``config.USER_PFS_DIR/zip_locality/``; for a release of
+        another year the match carries a note, and is refused where the locality was redefined in
+        between (2023's split San Francisco and Los Angeles/Orange localities).
     locality : str, optional
         ``"MAC-LL"``. Give exactly one of ``zip_code`` and ``locality``.
     release : str, optional
@@ -645,7 +652,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
         raise RatekitError(Problem("medicare", "give either a ZIP code or a locality (MAC-LL), not both or neither",
                                    fix="e.g. --zip 94110 or --locality 01112-05"))
     rel = load_release(release) if release else load_release(max(releases(), key=_release_sort_key))
-    zip5, rural, state, plus4 = "", "", "", ""
+    zip5, rural, state, plus4, note = "", "", "", "", ""
     if zip_code is not None:
         zip5 = str(zip_code).strip()[:5] if re.match(r"^\d{5}(-?\d{4})?$", str(zip_code).strip()) else ""
         if not zip5:
@@ -658,6 +665,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
                                        fix="check the ZIP, or give the locality as --locality MAC-LL"))
         state, mac, loc, rural, plus4 = hit
         lid = f"{mac}-{loc}"
+        note = _zip_year_note(rel, lid, yq)
     else:
         lid = _norm_locality(locality)
     table = rel.gpci.set_index("locality_id")
@@ -667,7 +675,31 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
     row = table.loc[lid]
     return Locality(mac=row["mac"], locality=row["locality"], locality_id=lid, name=row["name"],
                     state=state or row["state"], counties=row["counties"], zip_code=zip5, rural=rural,
-                    release=rel.name, zip_plus4=plus4 == "1")
+                    release=rel.name, zip_plus4=plus4 == "1", note=note)
+
+
+def _zip_year_note(rel: Release, locality_id: str, quarter: str) -> str:
+    """A caveat when the ZIP5 file is of another year than the release; an error when the locality
+    was redefined between the two years (the ZIP could lie in a locality that no longer exists)."""
+    zip_year = int(quarter[:4]) if quarter[:4].isdigit() else rel.year
+    if zip_year == rel.year:
+        return ""
+    try:
+        then = _shipped_gpci(zip_year)
+    except FileNotFoundError:
+        then = None
+    text = f"ZIP located with CMS's {quarter[:4]} Q{quarter[4:] or '?'} ZIP5 file, used for the {rel.year} release"
+    if then is not None:
+        names_then = dict(zip(then["mac"] + "-" + then["locality"], then["name"]))
+        names_now = dict(zip(rel.gpci["locality_id"], rel.gpci["name"]))
+        if names_then.get(locality_id) != names_now.get(locality_id):
+            raise RatekitError(Problem(
+                "medicare", f"{text}, maps to locality {locality_id}, which was defined differently in "
+                            f"{rel.year} ({names_now.get(locality_id, 'not a locality')}) than in {zip_year} "
+                            f"({names_then.get(locality_id, 'not a locality')}): the ZIP may lie in another "
+                            f"{rel.year} locality",
+                fix=f"give the {rel.year} locality as MAC-LL (see load_release({rel.name!r}).gpci)"))
+    return text
 
 
 # --- the CLI's table -------------------------------------------------------------------------------
@@ -726,7 +758,7 @@ def medicare_table(*, release: str | None = None, year: int | None = None, local
                                        fix="check the code, or use a release that lists it"))
     table = price(name, localities=[loc.locality_id] if loc else None, codes=wanted)
     out = table[list(COLUMNS)]
-    out.attrs["notes"] = list(table.attrs.get("notes", []))
+    out.attrs["notes"] = list(table.attrs.get("notes", [])) + ([loc.note] if loc is not None and loc.note else [])
     if loc is not None:
         out.attrs["locality"] = loc
     return out

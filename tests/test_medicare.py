@@ -434,6 +434,17 @@ def test_zip_to_locality(zip_code, locality_id, name_part):
     assert (loc.mac, loc.locality) == tuple(locality_id.split("-"))
 
 
+def test_zip_for_another_years_release():
+    assert medicare.locate("35203", release="2025D").note == ""
+    assert "2025 Q4 ZIP5 file, used for the 2024 release" in medicare.locate("35203", release="2024C").note
+    t = medicare.medicare_table(release="2024C", zip_code="35203", codes=["99214"])
+    assert any("ZIP5 file" in n for n in t.attrs["notes"])
+    # Orange County (92801) was locality 01182-26 in 2023; the 2025 ZIP5 file says 01182-18 (then Los Angeles only)
+    with pytest.raises(RatekitError, match="defined differently in 2023"):
+        medicare.locate("92801", release="2023A")
+    assert medicare.locate(locality="01182-26", release="2023A").name.endswith("(ORANGE CNTY)")
+
+
 def test_locate_details():
     loc = medicare.locate(locality="01112-05", release="2025D")
     assert loc.counties == "SAN FRANCISCO/ALAMEDA/CONTRA COSTA/SAN MATEO" and loc.state == "CA"
