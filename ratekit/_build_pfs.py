@@ -27,7 +27,6 @@ import argparse
 import csv
 import datetime as dt
 import gzip
-import io
 import json
 import re
 import sys

@@ -16,6 +16,8 @@ Amounts are returned as float64 dollars holding exact cents (``cents / 100``).
 Rules applied (RVU25D.pdf, Attachment A):
 
 * Only status A, R and T codes are paid under the PFS; others keep their status and get no amount.
+  A status R code without any RVUs is contractor priced ("If covered, the service is contractor
+  priced"): no amount rather than $0.00.
 * An "NA" facility or non-facility indicator means no amount in that setting.
 * OPPS imaging cap (Deficit Reduction Act 2005, section 5102(b)): where the release's OPPSCAP file
   lists a paid code at a locality, the lower of the PFS amount and the file's capped amount applies
@@ -79,6 +81,8 @@ class Release:
         Year of the GPCIs used.
     gpci_note : str
         Empty when the release year's own CMS GPCIs are used; otherwise what was used instead.
+    gpci_source : str
+        Where the GPCIs come from (e.g. ``"2025D/GPCI2025.csv"``, ``"derived_gpci/..."``).
     rvus : DataFrame
         One row per code and modifier: ``hcpcs, modifier, status, not_used_for_payment, pctc,
         glob_days, na_nf, na_f, work_rvu, pe_nf_rvu, pe_f_rvu, mp_rvu, opps_pe_nf_rvu, opps_pe_f_rvu,
@@ -107,6 +111,7 @@ class Release:
     gpci_note: str
     rvus: pd.DataFrame = field(repr=False)
     gpci: pd.DataFrame = field(repr=False)
+    gpci_source: str = ""
     source: str = "shipped"
     source_file: str = ""
     opps_cap_file: str = ""
@@ -197,11 +202,14 @@ def _read_gz(path: Path, *, str_cols) -> pd.DataFrame:
     return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[], compression="gzip")
 
 
-def _choose_gpci(year: int, own: pd.DataFrame | None, own_file: str) -> tuple[pd.DataFrame, int, str]:
-    """GPCIs for a release of ``year``: its own file, else the shipped ones of that year, else the newest."""
+def _choose_gpci(year: int, own: pd.DataFrame | None, own_file: str) -> tuple[pd.DataFrame, int, str, str]:
+    """GPCIs for a release of ``year``: its own file, else the shipped ones of that year, else the newest.
+
+    Returns (table, GPCI year, note, source); the note is empty only for CMS's own GPCIs of that year.
+    """
     if own is not None:
-        return own, year, ""
-    sources = {int(y): s for y, s in _compact_index()["gpci"].items()}
+        return own, year, "", own_file
+    sources = {int(y): src for y, src in _compact_index()["gpci"].items()}
     if not sources:
         raise RatekitError(Problem(str(_raw.COMPACT_DIR), "no GPCI table shipped",
                                    fix="rebuild with python -m ratekit._build_pfs"))
@@ -218,7 +226,7 @@ def _choose_gpci(year: int, own: pd.DataFrame | None, own_file: str) -> tuple[pd
         note = f"{year} amounts use the {gy} GPCIs: CMS has published no {year} GPCI file here"
         if sources[gy].startswith("derived"):
             note += f" (and the {gy} GPCIs are a third-party conversion, {sources[gy]})"
-    return _shipped_gpci(gy), gy, note
+    return _shipped_gpci(gy), gy, note, sources[gy]
 
 
 def _localities_table(gpci: pd.DataFrame, locco: pd.DataFrame | None) -> pd.DataFrame:
@@ -248,7 +256,7 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
                   gpci_file: str, locco_own: pd.DataFrame | None, cap: pd.DataFrame | None, cap_file: str,
                   source: str, source_file: str) -> Release:
     year = _raw.release_year(name)
-    gpci, gy, gnote = _choose_gpci(year, gpci_own, gpci_file)
+    gpci, gy, gnote, gsource = _choose_gpci(year, gpci_own, gpci_file)
     locco = locco_own if locco_own is not None else _shipped_locco(gy)
     locs = _localities_table(gpci, locco)
     notes = [gnote] if gnote else []
@@ -297,7 +305,7 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
     public_rvus["na_f"] = rvus["na_f"].astype(bool)
     return Release(
         name=name, year=year, released=released, conversion_factor=Decimal(cf_text), gpci_year=gy,
-        gpci_note=gnote, rvus=public_rvus,
+        gpci_note=gnote, gpci_source=gsource, rvus=public_rvus,
         gpci=locs.drop(columns=["work_gpci_x1000", "pe_gpci_x1000", "mp_gpci_x1000"]),
         source=source, source_file=source_file, opps_cap_file=cap_file,
         opps_cap=cap_file or "computed from the PPRRVU file's OPPS RVU columns", notes=tuple(notes), _exact=exact,
@@ -429,7 +437,13 @@ def _code_rows(rel: Release, codes) -> np.ndarray:
 
 
 def _cents(w, pe, mp, gw, gpe, gmp, cf) -> np.ndarray:
-    """Exact cents, localities x codes: round_half_up((w*gw + pe*gpe + mp*gmp) * cf) at the 10^9 scale."""
+    """Exact payment amounts in cents, localities x codes.
+
+    CMS's formula (RVU25D.pdf): amount = [(work RVU x work GPCI) + (PE RVU x PE GPCI) + (MP RVU x
+    MP GPCI)] x CF, rounded half-up to cents. With RVUs x100 (``w, pe, mp``), GPCIs x1000 (``gw,
+    gpe, gmp``) and CF x10000 (``cf``) as int64, the product is the amount x10^9 exactly; adding half
+    a cent (5 x 10^6) and floor-dividing by one cent (10^7) rounds half-up (amounts are never negative).
+    """
     total = gw[:, None] * w[None, :]
     total += gpe[:, None] * pe[None, :]
     total += gmp[:, None] * mp[None, :]
