@@ -634,7 +634,8 @@ def _zip_table() -> tuple[dict[str, tuple[str, str, str, str, str]], str]:
     """ZIP -> (state, mac, locality, rural, plus4) from the newest ZIP5 file (user-supplied or shipped)."""
     user = sorted((_user_dir() / "zip_locality").glob("ZIP5_*.txt")) if _user_dir().is_dir() else []
     if user:
-        table, yq = _raw.read_zip5(user[-1])
+        # the newest by the year+quarter written in the file (names like ZIP5_JAN2026 do not sort)
+        table, yq = max((_raw.read_zip5(p) for p in user), key=lambda tq: tq[1])
     else:
         table = _read_gz(_raw.COMPACT_DIR / "zip5.csv.gz", str_cols=_raw.ZIP_COLUMNS)
         yq = _compact_index().get("zip5_quarter", "")
