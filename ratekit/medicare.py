@@ -16,6 +16,8 @@ Amounts are returned as float64 dollars holding exact cents (``cents / 100``).
 Rules applied (RVU25D.pdf, Attachment A):
 
 * Only status A, R and T codes are paid under the PFS; others keep their status and get no amount.
+  A status R code without any RVUs is contractor priced ("If covered, the service is contractor
+  priced"): no amount rather than $0.00.
 * An "NA" facility or non-facility indicator means no amount in that setting.
 * OPPS imaging cap (Deficit Reduction Act 2005, section 5102(b)): where the release's OPPSCAP file
   lists a paid code at a locality, the lower of the PFS amount and the file's capped amount applies
@@ -79,6 +81,8 @@ class Release:
         Year of the GPCIs used.
     gpci_note : str
         Empty when the release year's own CMS GPCIs are used; otherwise what was used instead.
+    gpci_source : str
+        Where the GPCIs come from (e.g. ``"2025D/GPCI2025.csv"``, ``"derived_gpci/..."``).
     rvus : DataFrame
         One row per code and modifier: ``hcpcs, modifier, status, not_used_for_payment, pctc,
         glob_days, na_nf, na_f, work_rvu, pe_nf_rvu, pe_f_rvu, mp_rvu, opps_pe_nf_rvu, opps_pe_f_rvu,
@@ -93,8 +97,9 @@ class Release:
     opps_cap_file : str
         CMS's OPPSCAP file name, or empty when the release has none.
     opps_cap : str
-        How the OPPS imaging cap is applied: the OPPSCAP file's name, or "computed from the PPRRVU
-        file's OPPS RVU columns" (CMS's OPPS payment formula, RVU25D.pdf).
+        How the OPPS imaging cap is applied: the OPPSCAP file's name, "computed from the PPRRVU
+        file's OPPS RVU columns" (CMS's OPPS payment formula, RVU25D.pdf), or "none" (a user file
+        with neither).
     notes : tuple of str
         Caveats to show wherever this release's amounts are shown.
     """
@@ -107,6 +112,7 @@ class Release:
     gpci_note: str
     rvus: pd.DataFrame = field(repr=False)
     gpci: pd.DataFrame = field(repr=False)
+    gpci_source: str = ""
     source: str = "shipped"
     source_file: str = ""
     opps_cap_file: str = ""
@@ -197,11 +203,14 @@ def _read_gz(path: Path, *, str_cols) -> pd.DataFrame:
     return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[], compression="gzip")
 
 
-def _choose_gpci(year: int, own: pd.DataFrame | None, own_file: str) -> tuple[pd.DataFrame, int, str]:
-    """GPCIs for a release of ``year``: its own file, else the shipped ones of that year, else the newest."""
+def _choose_gpci(year: int, own: pd.DataFrame | None, own_file: str) -> tuple[pd.DataFrame, int, str, str]:
+    """GPCIs for a release of ``year``: its own file, else the shipped ones of that year, else the newest.
+
+    Returns (table, GPCI year, note, source); the note is empty only for CMS's own GPCIs of that year.
+    """
     if own is not None:
-        return own, year, ""
-    sources = {int(y): s for y, s in _compact_index()["gpci"].items()}
+        return own, year, "", own_file
+    sources = {int(y): src for y, src in _compact_index()["gpci"].items()}
     if not sources:
         raise RatekitError(Problem(str(_raw.COMPACT_DIR), "no GPCI table shipped",
                                    fix="rebuild with python -m ratekit._build_pfs"))
@@ -218,7 +227,7 @@ def _choose_gpci(year: int, own: pd.DataFrame | None, own_file: str) -> tuple[pd
         note = f"{year} amounts use the {gy} GPCIs: CMS has published no {year} GPCI file here"
         if sources[gy].startswith("derived"):
             note += f" (and the {gy} GPCIs are a third-party conversion, {sources[gy]})"
-    return _shipped_gpci(gy), gy, note
+    return _shipped_gpci(gy), gy, note, sources[gy]
 
 
 def _localities_table(gpci: pd.DataFrame, locco: pd.DataFrame | None) -> pd.DataFrame:
@@ -248,14 +257,18 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
                   gpci_file: str, locco_own: pd.DataFrame | None, cap: pd.DataFrame | None, cap_file: str,
                   source: str, source_file: str) -> Release:
     year = _raw.release_year(name)
-    gpci, gy, gnote = _choose_gpci(year, gpci_own, gpci_file)
+    gpci, gy, gnote, gsource = _choose_gpci(year, gpci_own, gpci_file)
     locco = locco_own if locco_own is not None else _shipped_locco(gy)
     locs = _localities_table(gpci, locco)
     notes = [gnote] if gnote else []
-    if cap is None:
+    has_opps_rvus = bool(((rvus["opps_pe_nf_rvu"] > 0) | (rvus["opps_pe_f_rvu"] > 0)).any())
+    if cap is None and has_opps_rvus:
         notes.append(f"{name} has no OPPSCAP file here: the OPPS imaging cap is computed from the release's own "
                      f"OPPS RVU columns by CMS's formula (the same computation reproduces 2025D's OPPSCAP file "
                      f"exactly)")
+    elif cap is None:
+        notes.append(f"{name} has neither an OPPSCAP file nor OPPS RVUs: non-facility imaging amounts are NOT "
+                     f"capped at the OPPS amount (add the release's OPPSCAP CSV to apply the cap)")
     rvus = rvus.sort_values(["hcpcs", "modifier"], kind="stable", ignore_index=True)
     # exact arrays for pricing
     exact = {
@@ -297,10 +310,11 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
     public_rvus["na_f"] = rvus["na_f"].astype(bool)
     return Release(
         name=name, year=year, released=released, conversion_factor=Decimal(cf_text), gpci_year=gy,
-        gpci_note=gnote, rvus=public_rvus,
+        gpci_note=gnote, gpci_source=gsource, rvus=public_rvus,
         gpci=locs.drop(columns=["work_gpci_x1000", "pe_gpci_x1000", "mp_gpci_x1000"]),
         source=source, source_file=source_file, opps_cap_file=cap_file,
-        opps_cap=cap_file or "computed from the PPRRVU file's OPPS RVU columns", notes=tuple(notes), _exact=exact,
+        opps_cap=cap_file or ("computed from the PPRRVU file's OPPS RVU columns" if has_opps_rvus else "none"),
+        notes=tuple(notes), _exact=exact,
     )
 
 
@@ -429,7 +443,13 @@ def _code_rows(rel: Release, codes) -> np.ndarray:
 
 
 def _cents(w, pe, mp, gw, gpe, gmp, cf) -> np.ndarray:
-    """Exact cents, localities x codes: round_half_up((w*gw + pe*gpe + mp*gmp) * cf) at the 10^9 scale."""
+    """Exact payment amounts in cents, localities x codes.
+
+    CMS's formula (RVU25D.pdf): amount = [(work RVU x work GPCI) + (PE RVU x PE GPCI) + (MP RVU x
+    MP GPCI)] x CF, rounded half-up to cents. With RVUs x100 (``w, pe, mp``), GPCIs x1000 (``gw,
+    gpe, gmp``) and CF x10000 (``cf``) as int64, the product is the amount x10^9 exactly; adding half
+    a cent (5 x 10^6) and floor-dividing by one cent (10^7) rounds half-up (amounts are never negative).
+    """
     total = gw[:, None] * w[None, :]
     total += gpe[:, None] * pe[None, :]
     total += gmp[:, None] * mp[None, :]
@@ -597,6 +617,9 @@ class Locality:
     zip_plus4 : bool
         True when CMS flags the ZIP as split by ZIP+4 (some of its ZIP+4s may lie in another
         locality; CMS's ZIP9 file, not shipped, has those).
+    note : str
+        A caveat about the match (e.g. the ZIP file's year differs from the release's and the
+        locality was redefined in between), or "".
     """
 
     mac: str
@@ -609,6 +632,7 @@ class Locality:
     rural: str = ""
     release: str = ""
     zip_plus4: bool = False
+    note: str = ""
 
 
 @functools.lru_cache(maxsize=None)
@@ -616,7 +640,8 @@ def _zip_table() -> tuple[dict[str, tuple[str, str, str, str, str]], str]:
     """ZIP -> (state, mac, locality, rural, plus4) from the newest ZIP5 file (user-supplied or shipped)."""
     user = sorted((_user_dir() / "zip_locality").glob("ZIP5_*.txt")) if _user_dir().is_dir() else []
     if user:
-        table, yq = _raw.read_zip5(user[-1])
+        # the newest by the year+quarter written in the file (names like ZIP5_JAN2026 do not sort)
+        table, yq = max((_raw.read_zip5(p) for p in user), key=lambda tq: tq[1])
     else:
         table = _read_gz(_raw.COMPACT_DIR / "zip5.csv.gz", str_cols=_raw.ZIP_COLUMNS)
         yq = _compact_index().get("zip5_quarter", "")
@@ -631,7 +656,10 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
     Parameters
     ----------
     zip_code : str, optional
-        5-digit ZIP (a ZIP+4 is cut to its first 5 digits).
+        5-digit ZIP (a ZIP+4 is cut to its first 5 digits). Located with the shipped CMS ZIP5 file
+        (2025 Q4) or a newer ``ZIP5_*.txt`` in ``config.USER_PFS_DIR/zip_locality/``; for a release of
+        another year the match carries a note, and is refused where the locality was redefined in
+        between (2023's split San Francisco and Los Angeles/Orange localities).
     locality : str, optional
         ``"MAC-LL"``. Give exactly one of ``zip_code`` and ``locality``.
     release : str, optional
@@ -645,7 +673,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
         raise RatekitError(Problem("medicare", "give either a ZIP code or a locality (MAC-LL), not both or neither",
                                    fix="e.g. --zip 94110 or --locality 01112-05"))
     rel = load_release(release) if release else load_release(max(releases(), key=_release_sort_key))
-    zip5, rural, state, plus4 = "", "", "", ""
+    zip5, rural, state, plus4, note = "", "", "", "", ""
     if zip_code is not None:
         zip5 = str(zip_code).strip()[:5] if re.match(r"^\d{5}(-?\d{4})?$", str(zip_code).strip()) else ""
         if not zip5:
@@ -658,6 +686,7 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
                                        fix="check the ZIP, or give the locality as --locality MAC-LL"))
         state, mac, loc, rural, plus4 = hit
         lid = f"{mac}-{loc}"
+        note = _zip_year_note(rel, lid, yq)
     else:
         lid = _norm_locality(locality)
     table = rel.gpci.set_index("locality_id")
@@ -667,7 +696,31 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
     row = table.loc[lid]
     return Locality(mac=row["mac"], locality=row["locality"], locality_id=lid, name=row["name"],
                     state=state or row["state"], counties=row["counties"], zip_code=zip5, rural=rural,
-                    release=rel.name, zip_plus4=plus4 == "1")
+                    release=rel.name, zip_plus4=plus4 == "1", note=note)
+
+
+def _zip_year_note(rel: Release, locality_id: str, quarter: str) -> str:
+    """A caveat when the ZIP5 file is of another year than the release; an error when the locality
+    was redefined between the two years (the ZIP could lie in a locality that no longer exists)."""
+    zip_year = int(quarter[:4]) if quarter[:4].isdigit() else rel.year
+    if zip_year == rel.year:
+        return ""
+    try:
+        then = _shipped_gpci(zip_year)
+    except FileNotFoundError:
+        then = None
+    text = f"ZIP located with CMS's {quarter[:4]} Q{quarter[4:] or '?'} ZIP5 file, used for the {rel.year} release"
+    if then is not None:
+        names_then = dict(zip(then["mac"] + "-" + then["locality"], then["name"]))
+        names_now = dict(zip(rel.gpci["locality_id"], rel.gpci["name"]))
+        if names_then.get(locality_id) != names_now.get(locality_id):
+            raise RatekitError(Problem(
+                "medicare", f"{text}, maps to locality {locality_id}, which was defined differently in "
+                            f"{rel.year} ({names_now.get(locality_id, 'not a locality')}) than in {zip_year} "
+                            f"({names_then.get(locality_id, 'not a locality')}): the ZIP may lie in another "
+                            f"{rel.year} locality",
+                fix=f"give the {rel.year} locality as MAC-LL (see load_release({rel.name!r}).gpci)"))
+    return text
 
 
 # --- the CLI's table -------------------------------------------------------------------------------
@@ -726,7 +779,7 @@ def medicare_table(*, release: str | None = None, year: int | None = None, local
                                        fix="check the code, or use a release that lists it"))
     table = price(name, localities=[loc.locality_id] if loc else None, codes=wanted)
     out = table[list(COLUMNS)]
-    out.attrs["notes"] = list(table.attrs.get("notes", []))
+    out.attrs["notes"] = list(table.attrs.get("notes", [])) + ([loc.note] if loc is not None and loc.note else [])
     if loc is not None:
         out.attrs["locality"] = loc
     return out

@@ -167,6 +167,36 @@ def test_rounding_boundary_half_cent_rounds_up():
     assert naive == 2911.18
 
 
+@pytest.mark.parametrize("name", sorted(["2023A", "2024C", "2025A", "2025D", "2026C"]))
+def test_every_half_cent_case_rounds_up(name):
+    """Find every paid code/locality whose exact amount ends in exactly half a cent; each must round up."""
+    rel = medicare.load_release(name)
+    rv, g = rel.rvus, rel.gpci
+    ints = {c: np.rint(rv[c].to_numpy() * 100).astype(np.int64) for c in ("work_rvu", "pe_nf_rvu", "pe_f_rvu", "mp_rvu")}
+    gi = {c: np.rint(g[c].to_numpy() * 1000).astype(np.int64) for c in ("work_gpci", "pe_gpci", "mp_gpci")}
+    cf = int(rel.conversion_factor * 10000)
+    paid = rv["status"].isin(["A", "R", "T"]).to_numpy()
+    found = 0
+    for pe, column in (("pe_nf_rvu", "nonfacility_amount"), ("pe_f_rvu", "facility_amount")):
+        exact = (gi["work_gpci"][:, None] * ints["work_rvu"] + gi["pe_gpci"][:, None] * ints[pe]
+                 + gi["mp_gpci"][:, None] * ints["mp_rvu"]) * cf
+        locs, rows = np.nonzero((exact % 10**7 == 5 * 10**6) & paid)
+        for li, ri in zip(locs, rows):
+            r = rv.iloc[ri]
+            t = medicare.price(name, localities=[g["locality_id"].iat[li]], codes=[r["hcpcs"]], ignore_na=True)
+            got = _one(t, r["hcpcs"], r["modifier"])[column]
+            want = _half_up((Decimal(f"{r['work_rvu']:.2f}") * Decimal(f"{g['work_gpci'].iat[li]:.3f}")
+                             + Decimal(f"{r[pe]:.2f}") * Decimal(f"{g['pe_gpci'].iat[li]:.3f}")
+                             + Decimal(f"{r['mp_rvu']:.2f}") * Decimal(f"{g['mp_gpci'].iat[li]:.3f}"))
+                            * rel.conversion_factor)
+            if r["opps_pe_nf_rvu"] > 0:
+                assert got <= want
+            else:
+                assert got == want, (name, r["hcpcs"], r["modifier"], g["locality_id"].iat[li], column)
+            found += 1
+    assert found == {"2023A": 4, "2024C": 37, "2025A": 2, "2025D": 2, "2026C": 0}[name]
+
+
 def test_every_amount_matches_decimal_arithmetic_at_one_locality():
     """Every amount at San Francisco equals an independent Decimal computation (no cap, no NA)."""
     rel = medicare.load_release("2025D")
@@ -337,6 +367,27 @@ def test_user_release_is_picked_up_by_name(user_pfs):
     assert any("2025 GPCIs" in n for n in t.attrs["notes"])
 
 
+def test_minimal_user_release_prices_and_bad_one_is_a_clear_error(user_pfs, capsys):
+    """A PPRRVU file with only the pricing columns (no OPPS columns) prices, uncapped, and says so."""
+    (user_pfs / "2027A").mkdir()
+    (user_pfs / "2027A" / "PPRRVU27.csv").write_text(
+        ",,2027 test release,,,,,,,,\n,,RELEASED 01/02/2027\n"
+        ",,,STATUS,WORK,NON-FAC,NON-FAC NA,FACILITY,FACILITY NA,MP,CONV\n"
+        "HCPCS,MOD,DESCRIPTION,CODE,RVU,PE RVU,INDICATOR,PE RVU,INDICATOR,RVU,FACTOR\n"
+        "99214,,,A,1.92,1.80,,0.83,,0.15,32.3465\n")
+    medicare.clear_cache()
+    rel = medicare.load_release("2027A")
+    assert (rel.released.isoformat(), rel.opps_cap) == ("2027-01-02", "none")
+    assert any("NOT capped" in n for n in rel.notes) and "2027 amounts use the 2025 GPCIs" in rel.gpci_note
+    assert _one(medicare.price("2027A", localities=[SF]), "99214")["nonfacility_amount"] == 152.35
+    (user_pfs / "2028A").mkdir()
+    (user_pfs / "2028A" / "PPRRVU28.csv").write_text(",,RELEASED 01/02/2028\nHCPCS,MOD,DESCRIPTION,STATUS CODE\n99213,,,A\n")
+    medicare.clear_cache()
+    assert cli.main(["medicare", "--release", "2028A", "--locality", SF]) == 2
+    _, err = capsys.readouterr()
+    assert "PPRRVU28.csv" in err and "WORK RVU" in err and "Traceback" not in err
+
+
 @needs_raw
 def test_compact_form_is_what_the_build_writes(tmp_path):
     written = _build_pfs.build(PUBLIC_PFS, tmp_path / "pfs")
@@ -432,6 +483,28 @@ def test_zip_to_locality(zip_code, locality_id, name_part):
     assert loc.locality_id == locality_id and name_part in loc.name
     assert loc.zip_code == zip_code and loc.counties
     assert (loc.mac, loc.locality) == tuple(locality_id.split("-"))
+
+
+def test_zip_for_another_years_release():
+    assert medicare.locate("35203", release="2025D").note == ""
+    assert "2025 Q4 ZIP5 file, used for the 2024 release" in medicare.locate("35203", release="2024C").note
+    t = medicare.medicare_table(release="2024C", zip_code="35203", codes=["99214"])
+    assert any("ZIP5 file" in n for n in t.attrs["notes"])
+    # Orange County (92801) was locality 01182-26 in 2023; the 2025 ZIP5 file says 01182-18 (then Los Angeles only)
+    with pytest.raises(RatekitError, match="defined differently in 2023"):
+        medicare.locate("92801", release="2023A")
+    assert medicare.locate(locality="01182-26", release="2023A").name.endswith("(ORANGE CNTY)")
+
+
+def test_user_zip5_file_is_used(user_pfs):
+    (user_pfs / "zip_locality").mkdir()
+    line = "CA941100111209 Z9   0 A" + " " * 52 + "20261"
+    (user_pfs / "zip_locality" / "ZIP5_JAN2026.txt").write_text(line + "\r\n")
+    old = "CA941100111205 Z9   0 A" + " " * 52 + "20254"
+    (user_pfs / "zip_locality" / "ZIP5_OCT2025.txt").write_text(old + "\r\n")
+    medicare.clear_cache()
+    assert medicare.locate("94110", release="2025D").locality_id == "01112-09"  # newest by its year+quarter
+    assert "2026 Q1 ZIP5 file, used for the 2025 release" in medicare.locate("94110", release="2025D").note
 
 
 def test_locate_details():

@@ -1,0 +1,68 @@
+"""Benchmark the Medicare PFS engine: every amount of a release, and one client's lookup.
+
+Run: ``.venv/bin/python benchmarks/medicare_pricing.py [--release 2025D] [--repeat 7]``
+
+1. Full release: load the release from the shipped compact form (cache cleared first, so the
+   compact files are read and parsed every time) and price every code and modifier at every
+   locality in both settings. Target: under 2 seconds.
+2. One client: 30 codes at one locality from the cached release (what a percent-of-Medicare
+   caller does per client). Target: instant (milliseconds).
+
+Medians over the repetitions are printed, with the range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from ratekit import medicare
+
+CLIENT_CODES = [
+    "99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215", "99395",
+    "99396", "99397", "G0438", "G0439", "93000", "36415", "81002", "90471", "96372", "11102",
+    "17000", "17003", "17110", "11900", "69210", "94010", "93005", "20610", "71046", "99283",
+]
+
+
+def _timed(fn, repeat: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the two figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--release", default="2025D")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--locality", default="01112-05")
+    args = parser.parse_args(argv)
+
+    def full():
+        medicare.clear_cache()
+        return medicare.price(args.release)
+
+    full()  # warm the interpreter (imports, numpy kernels); the timed runs still reload the release
+    times, table = _timed(full, args.repeat)
+    slots = 2 * len(table)
+    amounts = int(table["nonfacility_amount"].notna().sum() + table["facility_amount"].notna().sum())
+    print(f"full release {args.release}: {len(table):,} rows x 2 settings = {slots:,} amounts "
+          f"({amounts:,} payable, the rest NA/unpaid), {table['locality_id'].nunique()} localities, "
+          f"load + price median {statistics.median(times):.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f}, n={args.repeat}; target < 2 s)")
+
+    medicare.load_release(args.release)
+    times, one = _timed(lambda: medicare.price(args.release, localities=[args.locality], codes=CLIENT_CODES),
+                        max(args.repeat, 50))
+    print(f"one client {args.locality}, {len(CLIENT_CODES)} codes ({len(one)} rows): median "
+          f"{statistics.median(times) * 1000:.2f} ms (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}, "
+          f"n={max(args.repeat, 50)}; release cached)")
+
+
+if __name__ == "__main__":
+    main()
