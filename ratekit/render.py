@@ -1,23 +1,49 @@
 """Render client reports: execute the notebook with papermill, export physician HTML.
 
-For each client, :func:`render_client` writes to ``<out>/<client_id>/``:
+For each client, :func:`render_clients` writes to ``<out>/<client_id>/``:
 
 * ``client_report.ipynb`` — the executed notebook (kept for the analyst; on a
-  failure it holds the error, as papermill leaves it);
+  failure it holds the error: papermill's traceback, or a note at the top when
+  a cell timed out or the kernel died);
 * ``client_report.html`` — the physician's report: no code, no prompts, charts
-  embedded as images, nothing loaded from the network.
+  embedded as images, nothing loaded from the network. Written only when the
+  whole notebook ran, to a temporary name moved into place, so a crash never
+  leaves a half-written report that looks complete; an earlier run's report is
+  removed before the client renders, so a failed client never keeps one.
 
-Files are written to a temporary name and moved into place, so a crash never
-leaves a half-written report that looks complete.
+and ``<out>/manifest.json``: per client the status, seconds, output paths and
+error.
+
+How a batch runs (the rules that keep clients apart):
+
+* every client gets a **brand-new kernel** that runs its notebook and nothing
+  else, and is shut down afterwards: no state, data or figure is shared;
+* kernels talk to this process over **IPC** (Unix sockets in a private
+  folder per kernel), never TCP ports, so parallel kernels cannot race for a
+  port (and jupyter_client's "running over TCP without encryption" warning
+  does not apply);
+* ``jobs`` clients run at once (default: the number of cores), driven by one
+  long-lived process that imports papermill and compiles the HTML template
+  once for the whole batch;
+* a kernel that fails to start is retried once (:data:`KERNEL_START_ATTEMPTS`);
+  a notebook error is not retried — it is the client's failure;
+* each cell may run :data:`CELL_TIMEOUT` seconds at most;
+* a failed client never stops the others.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import shutil
+import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -29,20 +55,34 @@ from .errors import RatekitError
 
 TEMPLATE = "physician_report"
 REPORT_NAME = "client_report"
+MANIFEST_NAME = "manifest.json"
 #: Cells with this tag are for the analyst in JupyterLab and are left out of the physician HTML.
 ANALYST_ONLY = "analyst-only"
+#: Seconds one notebook cell may run before the client is failed.
+CELL_TIMEOUT = 300
+#: Seconds a new kernel has to answer its first request.
+KERNEL_START_TIMEOUT = 60
+#: Attempts at starting a client's kernel (the first, and one retry).
+KERNEL_START_ATTEMPTS = 2
+KERNEL_NAME = "python3"
 
 
 @dataclass
 class ClientResult:
-    """What happened to one client."""
+    """What happened to one client.
+
+    ``status`` is ``"ok"`` or ``"failed"``; ``html`` and ``notebook`` are the
+    paths written (``html`` only when ``ok``); ``error`` says what went wrong;
+    ``kernel_starts`` counts the kernels started for the client (2 after a retry).
+    """
 
     client_id: str
-    status: str  # "ok" or "failed"
+    status: str
     seconds: float
     html: str | None = None
     notebook: str | None = None
     error: str | None = None
+    kernel_starts: int = 0
 
 
 @dataclass
@@ -50,16 +90,30 @@ class RenderResult:
     """What happened to a batch."""
 
     clients: list[ClientResult] = field(default_factory=list)
+    manifest: str | None = None
 
     @property
     def ok(self) -> bool:
         """True when every client rendered."""
         return all(c.status == "ok" for c in self.clients)
 
+    @property
+    def failed(self) -> list[str]:
+        """Ids of the clients that failed."""
+        return [c.client_id for c in self.clients if c.status != "ok"]
+
+
+class KernelStartError(RuntimeError):
+    """A client's kernel did not start (after the retry): not the notebook's fault."""
+
+
+def _reports_base(out: str | Path | None) -> Path:
+    return Path(out).resolve() if out is not None else config.REPORTS_DIR
+
 
 def report_dir(client_id: str, out: str | Path | None = None) -> Path:
     """``<out>/<client_id>``, checked to lie inside ``out`` (default ``reports/``)."""
-    base = Path(out).resolve() if out is not None else config.REPORTS_DIR
+    base = _reports_base(out)
     folder = (base / check_client_id(client_id)).resolve()
     if folder.parent != base:
         raise RatekitError(f"client id {client_id!r} would write outside {base}")
@@ -67,11 +121,14 @@ def report_dir(client_id: str, out: str | Path | None = None) -> Path:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -79,7 +136,11 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def report_metadata(client_id: str, root: str | Path | None = None) -> dict:
-    """The header facts the HTML template prints (client name, date, Medicare release, sources)."""
+    """The header facts the HTML template prints (client name, date, Medicare release, sources).
+
+    Loading the client here also validates its ``client.yaml`` before any
+    kernel starts. The strings are raw; the template escapes them.
+    """
     from . import medicare
 
     client = load_client(client_id, root)
@@ -95,18 +156,39 @@ def report_metadata(client_id: str, root: str | Path | None = None) -> dict:
             "medicare": text, "sources": sources, "synthetic": client.synthetic}
 
 
-def export_html(notebook: nbformat.NotebookNode) -> str:
-    """The physician HTML of an executed notebook (templates/physician_report)."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+# --- HTML export -----------------------------------------------------------------------------------
 
-    exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(config.TEMPLATES_DIR)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(_drop_stderr, enabled=True)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={ANALYST_ONLY}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(notebook)
+_exporter = None
+_exporter_lock = threading.Lock()
+
+
+def _physician_exporter():
+    """One HTMLExporter for the process: template found and compiled once, reused for every client."""
+    global _exporter
+    if _exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(config.TEMPLATES_DIR)])
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={ANALYST_ONLY}, enabled=True),
+                                       enabled=True)
+        exporter.register_preprocessor(_drop_stderr, enabled=True)
+        exporter.register_preprocessor(_table_of_contents, enabled=True)
+        _exporter = exporter
+    return _exporter
+
+
+def export_html(notebook: nbformat.NotebookNode) -> str:
+    """The physician HTML of an executed notebook (``templates/physician_report``).
+
+    Header facts come from ``notebook.metadata["ratekit"]`` (see
+    :func:`report_metadata`); without them the header is left blank.
+    """
+    with _exporter_lock:  # one exporter shared by the batch's threads; export is quick and GIL-bound anyway
+        body, _ = _physician_exporter().from_notebook_node(notebook)
     return body
 
 
@@ -119,9 +201,163 @@ def _drop_stderr(nb: nbformat.NotebookNode, resources: dict):
     return nb, resources
 
 
+def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
+    """The report's sections: each level-2 heading of the markdown cells, in order.
+
+    Returns
+    -------
+    list of dict
+        ``{"id": ..., "title": ...}``: the anchor nbconvert gives the heading in
+        the HTML and its plain text (unescaped; the template escapes it).
+    """
+    import html as _html
+    import re
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    entries = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or "##" not in cell.source:
+            continue
+        # Render the cell exactly as the template will, so the anchors match.
+        rendered = markdown2html_mistune(cell.source)
+        for anchor, inner in re.findall(r'<h2 id="([^"]*)">(.*?)</h2>', rendered, flags=re.S):
+            inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
+            title = _html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+            entries.append({"id": _html.unescape(anchor), "title": title})
+    return entries
+
+
+def _table_of_contents(nb: nbformat.NotebookNode, resources: dict):
+    """Preprocessor: put :func:`table_of_contents` (after analyst-only cells are removed) in resources."""
+    resources["ratekit_toc"] = table_of_contents(nb)
+    return nb, resources
+
+
+# --- kernels ---------------------------------------------------------------------------------------
+
+def _matplotlib_config_dir() -> str | None:
+    """A persistent, writable MPLCONFIGDIR for the kernels, or None when matplotlib's default is fine.
+
+    Without a writable config/cache folder matplotlib makes a temporary one in
+    every process and rebuilds its font cache there: seconds per kernel.
+    """
+    if os.environ.get("MPLCONFIGDIR"):
+        return None
+    home = Path.home()
+    wanted = [Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib",
+              Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"]
+    try:
+        for folder in wanted:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(folder)
+        return None
+    except OSError:
+        folder = Path(tempfile.gettempdir()) / f"ratekit-matplotlib-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return str(folder)
+
+
+def _warm_font_cache(env: dict) -> None:
+    """Build matplotlib's font cache once, before parallel kernels would each build it."""
+    import glob
+    import subprocess
+
+    cache = env.get("MPLCONFIGDIR") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib")
+    if not glob.glob(os.path.join(cache, "fontlist-v*.json")):
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment a client's kernel starts with: this process's, plus a persistent matplotlib cache."""
+    env = dict(os.environ)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets debugpy's frozen-modules warning
+    mpl = _matplotlib_config_dir()
+    if mpl:
+        env["MPLCONFIGDIR"] = mpl
+    return env
+
+
+def _run(coro_fn, *args, **kwargs):
+    """Run a jupyter_client coroutine from this (worker) thread's event loop."""
+    from jupyter_core.utils import run_sync
+
+    return run_sync(coro_fn)(*args, **kwargs)
+
+
+@contextmanager
+def fresh_kernel(*, kernel_name: str = KERNEL_NAME, env: dict | None = None,
+                 startup_timeout: float = KERNEL_START_TIMEOUT, attempts: int = KERNEL_START_ATTEMPTS):
+    """A brand-new kernel on IPC sockets in a private folder, ready for one notebook.
+
+    Yields ``(kernel_manager, starts)``. A start that fails (the process dies, or
+    does not answer ``kernel_info`` within ``startup_timeout``) is cleaned up and
+    retried, ``attempts`` starts in all; then :class:`KernelStartError`. On exit
+    the kernel is stopped and its folder removed.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    errors = []
+    for attempt in range(1, attempts + 1):
+        folder = tempfile.mkdtemp(prefix="rk-kernel-")  # short path: a Unix socket path has ~100 bytes
+        km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "ipc"),
+                                connection_file=os.path.join(folder, "connection.json"))
+        try:
+            _start_kernel(km, env=env, timeout=startup_timeout)
+        except Exception as exc:  # noqa: BLE001 - any failure to start is retried, then reported
+            errors.append(f"{exc.__class__.__name__}: {exc}")
+            _stop_kernel(km, folder)
+            continue
+        try:
+            yield km, attempt
+        finally:
+            _stop_kernel(km, folder)
+        return
+    raise KernelStartError(f"the kernel failed to start ({attempts} attempts): {errors[-1]}")
+
+
+def _start_kernel(km, *, env: dict | None, timeout: float) -> None:
+    """Start ``km``'s kernel and wait until it answers (the step a retry repeats)."""
+    _launch_kernel(km, env=env)
+
+    async def ready():
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=timeout)
+        finally:
+            kc.stop_channels()
+
+    _run(ready)
+
+
+def _launch_kernel(km, *, env: dict | None) -> None:
+    # An in-memory IPython history: parallel kernels never contend for one sqlite file.
+    _run(km.start_kernel, extra_arguments=["--HistoryManager.hist_file=:memory:"], env=env or kernel_env(),
+         cwd=str(config.PROJECT_ROOT))
+
+
+def _stop_kernel(km, folder: str) -> None:
+    try:
+        if km.has_kernel:
+            _run(km.shutdown_kernel, now=True)  # the notebook is done; nothing to flush
+        else:
+            _run(km.cleanup_resources)
+    except Exception:  # noqa: BLE001 - a kernel that is already gone needs no stopping
+        pass
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- one client ------------------------------------------------------------------------------------
+
 def render_client(client_id: str, *, root: str | Path | None = None, out: str | Path | None = None,
-                  notebook: str | Path | None = None) -> ClientResult:
-    """Execute the report notebook for one client and export its HTML.
+                  notebook: str | Path | None = None, timeout: float = CELL_TIMEOUT,
+                  env: dict | None = None) -> ClientResult:
+    """Execute the report notebook for one client in a fresh kernel and export its HTML.
 
     Parameters
     ----------
@@ -133,61 +369,185 @@ def render_client(client_id: str, *, root: str | Path | None = None, out: str | 
         Reports folder (default ``reports/``).
     notebook : path, optional
         Notebook to execute (default ``notebooks/client_report.ipynb``).
+    timeout : float
+        Seconds one cell may run.
+    env : dict, optional
+        The kernel's environment (default :func:`kernel_env`).
 
     Returns
     -------
     ClientResult
         ``status`` "failed" with the error message when the client has input
-        errors or the notebook fails; no HTML is written then.
+        errors, its kernel does not start or the notebook fails; no HTML is
+        left for it then.
     """
     import papermill as pm
 
     start = time.perf_counter()
-    folder = report_dir(client_id, out)
+    starts = 0
+
+    def failed(message: str, nb_path: Path | None = None) -> ClientResult:
+        kept = str(nb_path) if nb_path is not None and nb_path.exists() else None
+        return ClientResult(client_id, "failed", time.perf_counter() - start, notebook=kept, error=message,
+                            kernel_starts=starts)
+
+    try:
+        folder = report_dir(client_id, out)
+    except RatekitError as exc:
+        return failed(str(exc))
     nb_path = folder / f"{REPORT_NAME}.ipynb"
     html_path = folder / f"{REPORT_NAME}.html"
+    # Whatever happens next, no earlier run's report may look like this run's.
+    html_path.unlink(missing_ok=True)
+    nb_path.unlink(missing_ok=True)
     try:
         meta = report_metadata(client_id, root)  # validates the client before any kernel starts
-        folder.mkdir(parents=True, exist_ok=True)
-        html_path.unlink(missing_ok=True)
-        params = {"client_id": client_id, "clients_root": str(Path(root).resolve()) if root else "",
-                  "output_dir": str(folder)}
-        executed = pm.execute_notebook(str(notebook or config.CLIENT_REPORT_NOTEBOOK), str(nb_path),
-                                       parameters=params, kernel_name="python3", progress_bar=False,
-                                       cwd=str(config.PROJECT_ROOT))
-        executed.metadata["ratekit"] = meta
-        _atomic_write(html_path, export_html(executed))
     except RatekitError as exc:
-        return ClientResult(client_id, "failed", time.perf_counter() - start, error=str(exc))
-    except Exception as exc:  # papermill's execution error carries the cell's traceback text
-        return ClientResult(client_id, "failed", time.perf_counter() - start,
-                            notebook=str(nb_path) if nb_path.exists() else None,
-                            error=_short_error(exc))
-    return ClientResult(client_id, "ok", time.perf_counter() - start, html=str(html_path), notebook=str(nb_path))
+        return failed(str(exc))
+    folder.mkdir(parents=True, exist_ok=True)
+    params = {"client_id": client_id, "clients_root": str(Path(root).resolve()) if root else "",
+              "output_dir": str(folder)}
+    try:
+        with fresh_kernel(env=env) as (km, starts):
+            executed = pm.execute_notebook(
+                str(notebook or config.CLIENT_REPORT_NOTEBOOK), str(nb_path), parameters=params,
+                kernel_name=KERNEL_NAME, progress_bar=False, km=km, execution_timeout=timeout)
+    except KernelStartError as exc:
+        starts = KERNEL_START_ATTEMPTS
+        return failed(str(exc))
+    except pm.PapermillExecutionError as exc:  # the cell's error; papermill saved the notebook with it
+        return failed(f"{exc.ename}: {exc.evalue}", nb_path)
+    except Exception as exc:  # noqa: BLE001 - a timeout or a dead kernel fails this client only
+        message = _describe_failure(exc, timeout)
+        _note_failure(nb_path, message)
+        return failed(message, nb_path)
+    executed.metadata["ratekit"] = meta
+    executed.metadata["title"] = f"{meta['client_name']}: payer rate benchmark"
+    try:
+        _atomic_write(html_path, export_html(executed))
+    except Exception as exc:  # noqa: BLE001
+        return failed(f"HTML export failed: {exc.__class__.__name__}: {exc}", nb_path)
+    return ClientResult(client_id, "ok", time.perf_counter() - start, html=str(html_path), notebook=str(nb_path),
+                        kernel_starts=starts)
 
 
-def _short_error(exc: Exception) -> str:
-    name = getattr(exc, "ename", exc.__class__.__name__)
-    value = getattr(exc, "evalue", str(exc))
-    return f"{name}: {value}"
+def _describe_failure(exc: Exception, timeout: float) -> str:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError):
+        return f"a cell ran longer than the {timeout:g} s timeout"
+    if isinstance(exc, DeadKernelError):
+        return f"the kernel died while running the notebook ({exc})"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def _note_failure(nb_path: Path, message: str) -> None:
+    """Put ``message`` at the top of the partial notebook papermill saved (when it got that far)."""
+    if not nb_path.exists():
+        return
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable partial notebook is left as it is
+        return
+    note = nbformat.v4.new_markdown_cell(f'<span style="color:red">**ratekit render failed:** {message}</span>')
+    note.metadata["tags"] = ["ratekit-error"]
+    nb.cells.insert(0, note)
+    _atomic_write(nb_path, nbformat.writes(nb))
+
+
+# --- a batch ---------------------------------------------------------------------------------------
+
+def default_jobs() -> int:
+    """Clients rendered at once by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _manifest_entry(result: ClientResult, base: Path) -> dict:
+    entry = asdict(result)
+    del entry["client_id"]
+    entry["seconds"] = round(result.seconds, 2)
+    for key in ("html", "notebook"):
+        if entry[key]:
+            entry[key] = os.path.relpath(entry[key], base)
+    entry["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return entry
+
+
+def write_manifest(results: list[ClientResult], out: str | Path | None = None, *, keep_others: bool = False) -> Path:
+    """Write ``<out>/manifest.json``: per client its status, seconds, outputs and error.
+
+    Paths are relative to ``out``. With ``keep_others``, entries of clients not
+    in ``results`` (from an earlier run) are kept.
+    """
+    base = _reports_base(out)
+    path = base / MANIFEST_NAME
+    manifest = {}
+    if keep_others and path.exists():
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+    manifest.update({r.client_id: _manifest_entry(r, base) for r in results})
+    _atomic_write(path, json.dumps(manifest, indent=2))
+    return path
 
 
 def render_clients(client_ids: list[str] | None = None, *, root: str | Path | None = None,
-                   out: str | Path | None = None, jobs: int | None = None) -> RenderResult:
-    """Render several clients (``None``: every client under ``root``); failures do not stop the batch.
+                   out: str | Path | None = None, jobs: int | None = None, timeout: float = CELL_TIMEOUT,
+                   notebook: str | Path | None = None, progress: bool | None = None) -> RenderResult:
+    """Render several clients in parallel, each in its own fresh kernel; failures do not stop the batch.
 
-    Prints one line per client and writes ``<out>/manifest.json``.
+    Parameters
+    ----------
+    client_ids : list of str, optional
+        Clients to render; ``None`` renders every client under ``root``.
+    root, out, notebook, timeout
+        As for :func:`render_client`.
+    jobs : int, optional
+        Clients rendered at once (default :func:`default_jobs`).
+    progress : bool, optional
+        Show a progress bar over clients on stderr (default: when stderr is a terminal).
+
+    Returns
+    -------
+    RenderResult
+        One :class:`ClientResult` per client, in the order given. A line per
+        client is printed as it finishes, and ``<out>/manifest.json`` is
+        rewritten after each one.
     """
-    ids = list_clients(root) if client_ids is None else list(client_ids)
+    from tqdm import tqdm
+
+    ids = list_clients(root) if client_ids is None else list(dict.fromkeys(client_ids))
     if not ids:
         raise RatekitError(f"no client folders (with a client.yaml) under {clients_root(root)}")
-    result = RenderResult()
-    for client_id in ids:
-        outcome = render_client(client_id, root=root, out=out)
-        result.clients.append(outcome)
-        where = outcome.html if outcome.status == "ok" else outcome.error
-        print(f"{outcome.status:6} {client_id} ({outcome.seconds:.1f}s): {where}", flush=True)
-    base = Path(out).resolve() if out is not None else config.REPORTS_DIR
-    manifest = {c.client_id: {k: v for k, v in c.__dict__.items() if k != "client_id"} for c in result.clients}
-    _atomic_write(base / "manifest.json", json.dumps(manifest, indent=2))
+    jobs = max(1, min(jobs or default_jobs(), len(ids)))
+    env = kernel_env()
+    _warm_font_cache(env)
+    _physician_exporter()  # compile the template once, before the threads start
+    base = _reports_base(out)
+    base.mkdir(parents=True, exist_ok=True)
+    show = sys.stderr.isatty() if progress is None else progress
+    done: dict[str, ClientResult] = {}
+    with tqdm(total=len(ids), unit="client", desc="render", file=sys.stderr, disable=not show) as bar, \
+            ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ratekit-render") as pool:
+        futures = {pool.submit(render_client, cid, root=root, out=out, notebook=notebook, timeout=timeout,
+                               env=env): cid for cid in ids}
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                done[outcome.client_id] = outcome
+                where = outcome.html if outcome.status == "ok" else outcome.error
+                tqdm.write(f"{outcome.status:6} {outcome.client_id} ({outcome.seconds:.1f}s): {where}",
+                           file=sys.stdout)
+                bar.update(1)
+                write_manifest(list(done.values()), out, keep_others=client_ids is not None)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            raise
+    result = RenderResult(clients=[done[cid] for cid in ids])
+    result.manifest = str(write_manifest(result.clients, out, keep_others=client_ids is not None))
     return result
