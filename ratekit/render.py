@@ -34,21 +34,21 @@ How a batch runs (the rules that keep clients apart):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
-import shutil
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from . import config
+from .kernels import KERNEL_START_ATTEMPTS, ForkServer, KernelStartError, fresh_kernel, kernel_env, warm_font_cache
 from .analysis import medicare_release_for, report_date
 from .client import check_client_id, clients_root, list_clients, load_client
 from .errors import RatekitError
@@ -60,11 +60,6 @@ MANIFEST_NAME = "manifest.json"
 ANALYST_ONLY = "analyst-only"
 #: Seconds one notebook cell may run before the client is failed.
 CELL_TIMEOUT = 300
-#: Seconds a new kernel has to answer its first request.
-KERNEL_START_TIMEOUT = 60
-#: Attempts at starting a client's kernel (the first, and one retry).
-KERNEL_START_ATTEMPTS = 2
-KERNEL_NAME = "python3"
 
 
 @dataclass
@@ -101,10 +96,6 @@ class RenderResult:
     def failed(self) -> list[str]:
         """Ids of the clients that failed."""
         return [c.client_id for c in self.clients if c.status != "ok"]
-
-
-class KernelStartError(RuntimeError):
-    """A client's kernel did not start (after the retry): not the notebook's fault."""
 
 
 def _reports_base(out: str | Path | None) -> Path:
@@ -234,129 +225,71 @@ def _table_of_contents(nb: nbformat.NotebookNode, resources: dict):
     return nb, resources
 
 
-# --- kernels ---------------------------------------------------------------------------------------
+# --- papermill -----------------------------------------------------------------------------------
 
-def _matplotlib_config_dir() -> str | None:
-    """A persistent, writable MPLCONFIGDIR for the kernels, or None when matplotlib's default is fine.
+#: While cells run, the executed notebook is saved at most this often (seconds); always when it ends.
+SAVE_EVERY = 10
+_ENGINE = "ratekit"
 
-    Without a writable config/cache folder matplotlib makes a temporary one in
-    every process and rebuilds its font cache there: seconds per kernel.
+
+@functools.lru_cache(maxsize=None)
+def _register_engine() -> str:
+    """Register (once) papermill's nbclient engine with throttled saves; return its name.
+
+    papermill rewrites the whole output notebook (validated, as JSON) before and
+    after every cell: ~0.13 s of this process's CPU a client, which the batch
+    shares. Saving at the start, at most every :data:`SAVE_EVERY` seconds while
+    cells run, and always at the end (papermill's ``notebook_complete`` runs
+    even when a cell fails or times out) keeps the partial notebook for a
+    failed client without that cost.
     """
-    if os.environ.get("MPLCONFIGDIR"):
-        return None
-    home = Path.home()
-    wanted = [Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib",
-              Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"]
-    try:
-        for folder in wanted:
-            folder.mkdir(parents=True, exist_ok=True)
-            if not os.access(folder, os.W_OK):
-                raise PermissionError(folder)
-        return None
-    except OSError:
-        folder = Path(tempfile.gettempdir()) / f"ratekit-matplotlib-{os.getuid()}"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return str(folder)
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
+    class ThrottledManager(NotebookExecutionManager):
+        _in_cell = False
 
-def _warm_font_cache(env: dict) -> None:
-    """Build matplotlib's font cache once, before parallel kernels would each build it."""
-    import glob
-    import subprocess
+        def save(self, **kwargs):
+            if self._in_cell and (self.now() - self.last_save_time).total_seconds() < SAVE_EVERY:
+                return
+            super().save(**kwargs)
 
-    cache = env.get("MPLCONFIGDIR") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib")
-    if not glob.glob(os.path.join(cache, "fontlist-v*.json")):
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def cell_start(self, *args, **kwargs):
+            self._in_cell = True
+            try:
+                return super().cell_start(*args, **kwargs)
+            finally:
+                self._in_cell = False
 
+        def cell_complete(self, *args, **kwargs):
+            self._in_cell = True
+            try:
+                return super().cell_complete(*args, **kwargs)
+            finally:
+                self._in_cell = False
 
-def kernel_env() -> dict[str, str]:
-    """The environment a client's kernel starts with: this process's, plus a persistent matplotlib cache."""
-    env = dict(os.environ)
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets debugpy's frozen-modules warning
-    mpl = _matplotlib_config_dir()
-    if mpl:
-        env["MPLCONFIGDIR"] = mpl
-    return env
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = ThrottledManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                      log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
 
-
-def _run(coro_fn, *args, **kwargs):
-    """Run a jupyter_client coroutine from this (worker) thread's event loop."""
-    from jupyter_core.utils import run_sync
-
-    return run_sync(coro_fn)(*args, **kwargs)
-
-
-@contextmanager
-def fresh_kernel(*, kernel_name: str = KERNEL_NAME, env: dict | None = None,
-                 startup_timeout: float = KERNEL_START_TIMEOUT, attempts: int = KERNEL_START_ATTEMPTS):
-    """A brand-new kernel on IPC sockets in a private folder, ready for one notebook.
-
-    Yields ``(kernel_manager, starts)``. A start that fails (the process dies, or
-    does not answer ``kernel_info`` within ``startup_timeout``) is cleaned up and
-    retried, ``attempts`` starts in all; then :class:`KernelStartError`. On exit
-    the kernel is stopped and its folder removed.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    errors = []
-    for attempt in range(1, attempts + 1):
-        folder = tempfile.mkdtemp(prefix="rk-kernel-")  # short path: a Unix socket path has ~100 bytes
-        km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "ipc"),
-                                connection_file=os.path.join(folder, "connection.json"))
-        try:
-            _start_kernel(km, env=env, timeout=startup_timeout)
-        except Exception as exc:  # noqa: BLE001 - any failure to start is retried, then reported
-            errors.append(f"{exc.__class__.__name__}: {exc}")
-            _stop_kernel(km, folder)
-            continue
-        try:
-            yield km, attempt
-        finally:
-            _stop_kernel(km, folder)
-        return
-    raise KernelStartError(f"the kernel failed to start ({attempts} attempts): {errors[-1]}")
-
-
-def _start_kernel(km, *, env: dict | None, timeout: float) -> None:
-    """Start ``km``'s kernel and wait until it answers (the step a retry repeats)."""
-    _launch_kernel(km, env=env)
-
-    async def ready():
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=timeout)
-        finally:
-            kc.stop_channels()
-
-    _run(ready)
-
-
-def _launch_kernel(km, *, env: dict | None) -> None:
-    # An in-memory IPython history: parallel kernels never contend for one sqlite file.
-    _run(km.start_kernel, extra_arguments=["--HistoryManager.hist_file=:memory:"], env=env or kernel_env(),
-         cwd=str(config.PROJECT_ROOT))
-
-
-def _stop_kernel(km, folder: str) -> None:
-    try:
-        if km.has_kernel:
-            _run(km.shutdown_kernel, now=True)  # the notebook is done; nothing to flush
-        else:
-            _run(km.cleanup_resources)
-    except Exception:  # noqa: BLE001 - a kernel that is already gone needs no stopping
-        pass
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    papermill_engines.register(_ENGINE, Engine)
+    return _ENGINE
 
 
 # --- one client ------------------------------------------------------------------------------------
 
 def render_client(client_id: str, *, root: str | Path | None = None, out: str | Path | None = None,
                   notebook: str | Path | None = None, timeout: float = CELL_TIMEOUT,
-                  env: dict | None = None) -> ClientResult:
+                  env: dict | None = None, fork_server: ForkServer | None = None) -> ClientResult:
     """Execute the report notebook for one client in a fresh kernel and export its HTML.
 
     Parameters
@@ -372,7 +305,9 @@ def render_client(client_id: str, *, root: str | Path | None = None, out: str | 
     timeout : float
         Seconds one cell may run.
     env : dict, optional
-        The kernel's environment (default :func:`kernel_env`).
+        The kernel's environment (default :func:`ratekit.kernels.kernel_env`).
+    fork_server : ForkServer, optional
+        Fork the client's kernel from this server (see :mod:`ratekit.kernels`).
 
     Returns
     -------
@@ -408,10 +343,10 @@ def render_client(client_id: str, *, root: str | Path | None = None, out: str | 
     params = {"client_id": client_id, "clients_root": str(Path(root).resolve()) if root else "",
               "output_dir": str(folder)}
     try:
-        with fresh_kernel(env=env) as (km, starts):
+        with fresh_kernel(env=env, fork_server=fork_server) as (km, starts):
             executed = pm.execute_notebook(
                 str(notebook or config.CLIENT_REPORT_NOTEBOOK), str(nb_path), parameters=params,
-                kernel_name=KERNEL_NAME, progress_bar=False, km=km, execution_timeout=timeout)
+                progress_bar=False, km=km, execution_timeout=timeout, engine_name=_register_engine())
     except KernelStartError as exc:
         starts = KERNEL_START_ATTEMPTS
         return failed(str(exc))
@@ -496,20 +431,27 @@ def write_manifest(results: list[ClientResult], out: str | Path | None = None, *
 
 
 def render_clients(client_ids: list[str] | None = None, *, root: str | Path | None = None,
-                   out: str | Path | None = None, jobs: int | None = None, timeout: float = CELL_TIMEOUT,
-                   notebook: str | Path | None = None, progress: bool | None = None) -> RenderResult:
+                   out: str | Path | None = None, jobs: int | None = None, timeout: float | None = None,
+                   notebook: str | Path | None = None, progress: bool | None = None,
+                   preload: bool = True) -> RenderResult:
     """Render several clients in parallel, each in its own fresh kernel; failures do not stop the batch.
 
     Parameters
     ----------
     client_ids : list of str, optional
         Clients to render; ``None`` renders every client under ``root``.
-    root, out, notebook, timeout
+    root, out, notebook
         As for :func:`render_client`.
+    timeout : float, optional
+        Seconds one cell may run (default :data:`CELL_TIMEOUT`).
     jobs : int, optional
         Clients rendered at once (default :func:`default_jobs`).
     progress : bool, optional
         Show a progress bar over clients on stderr (default: when stderr is a terminal).
+    preload : bool
+        Fork each client's kernel from a :class:`~ratekit.kernels.ForkServer`
+        that imported the report's libraries once (default); False starts every
+        kernel the ordinary way.
 
     Returns
     -------
@@ -521,33 +463,40 @@ def render_clients(client_ids: list[str] | None = None, *, root: str | Path | No
     from tqdm import tqdm
 
     ids = list_clients(root) if client_ids is None else list(dict.fromkeys(client_ids))
+    timeout = CELL_TIMEOUT if timeout is None else timeout
     if not ids:
         raise RatekitError(f"no client folders (with a client.yaml) under {clients_root(root)}")
     jobs = max(1, min(jobs or default_jobs(), len(ids)))
     env = kernel_env()
-    _warm_font_cache(env)
-    _physician_exporter()  # compile the template once, before the threads start
+    warm_font_cache(env)
+    server = ForkServer(env=env).start() if preload else None
+    _physician_exporter()  # compile the template once, while the fork server imports
+    _register_engine()
     base = _reports_base(out)
     base.mkdir(parents=True, exist_ok=True)
     show = sys.stderr.isatty() if progress is None else progress
     done: dict[str, ClientResult] = {}
-    with tqdm(total=len(ids), unit="client", desc="render", file=sys.stderr, disable=not show) as bar, \
-            ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ratekit-render") as pool:
-        futures = {pool.submit(render_client, cid, root=root, out=out, notebook=notebook, timeout=timeout,
-                               env=env): cid for cid in ids}
-        try:
-            for future in as_completed(futures):
-                outcome = future.result()
-                done[outcome.client_id] = outcome
-                where = outcome.html if outcome.status == "ok" else outcome.error
-                tqdm.write(f"{outcome.status:6} {outcome.client_id} ({outcome.seconds:.1f}s): {where}",
-                           file=sys.stdout)
-                bar.update(1)
-                write_manifest(list(done.values()), out, keep_others=client_ids is not None)
-        except KeyboardInterrupt:
-            for future in futures:
-                future.cancel()
-            raise
+    try:
+        with tqdm(total=len(ids), unit="client", desc="render", file=sys.stderr, disable=not show) as bar, \
+                ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ratekit-render") as pool:
+            futures = [pool.submit(render_client, cid, root=root, out=out, notebook=notebook, timeout=timeout,
+                                   env=env, fork_server=server) for cid in ids]
+            try:
+                for future in as_completed(futures):
+                    outcome = future.result()
+                    done[outcome.client_id] = outcome
+                    where = outcome.html if outcome.status == "ok" else outcome.error
+                    tqdm.write(f"{outcome.status:6} {outcome.client_id} ({outcome.seconds:.1f}s): {where}",
+                               file=sys.stdout)
+                    bar.update(1)
+                    write_manifest(list(done.values()), out, keep_others=client_ids is not None)
+            except KeyboardInterrupt:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        if server is not None:
+            server.close()
     result = RenderResult(clients=[done[cid] for cid in ids])
     result.manifest = str(write_manifest(result.clients, out, keep_others=client_ids is not None))
     return result
