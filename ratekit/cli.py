@@ -38,7 +38,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if not args.all and not args.client_ids:
         raise RatekitError("name one or more client ids, or pass --all")
     result = render.render_clients(
-        None if args.all else args.client_ids, root=args.root, out=args.out, jobs=args.jobs
+        None if args.all else args.client_ids, root=args.root, out=args.out, jobs=args.jobs,
+        timeout=args.timeout, preload=args.preload,
     )
     return 0 if result.ok else 1
 
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=None, help="folder of client folders (default: the sample)")
     p.add_argument("--out", type=Path, default=None, help="reports folder (default: reports/)")
     p.add_argument("--jobs", type=int, default=None, help="clients rendered in parallel (default: cores)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds one notebook cell may run (default: 300)")
+    p.add_argument("--no-preload", dest="preload", action="store_false",
+                   help="start each client's kernel the ordinary way, not forked from a preloaded server")
     p.set_defaults(func=_cmd_render)
 
     p = sub.add_parser("validate", help="list every problem in a client folder; exit 1 on errors")
