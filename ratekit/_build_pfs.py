@@ -68,6 +68,11 @@ _RVU_COLUMNS: dict[str, str] = {
     "opps_pe_f_rvu": "FACILITY PE USED FOR OPPS PAYMENT AMOUNT",
     "opps_mp_rvu": "MP USED FOR OPPS PAYMENT AMOUNT",
 }
+#: Columns a PPRRVU file may lack (older layouts): read as blank, RVUs as 0. Without the OPPS columns
+#: a release without an OPPSCAP file cannot be capped (ratekit.medicare says so).
+_OPTIONAL_RVU_COLUMNS: frozenset[str] = frozenset({
+    "not_used_for_payment", "pctc", "glob_days", "opps_pe_nf_rvu", "opps_pe_f_rvu", "opps_mp_rvu",
+})
 #: Integer-scaled RVU columns of the compact RVU table (x100).
 RVU_INT_COLUMNS: tuple[str, ...] = (
     "work_rvu", "pe_nf_rvu", "pe_f_rvu", "mp_rvu", "opps_pe_nf_rvu", "opps_pe_f_rvu", "opps_mp_rvu",
@@ -138,6 +143,7 @@ class RvuFile:
     conversion_factor: str  #: exact text with 4 decimals, e.g. "32.3465"
     source_file: str
     header: list[str] = field(default_factory=list)  #: every column header as read (for the docs)
+    missing: list[str] = field(default_factory=list)  #: optional columns the file lacks
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
@@ -203,8 +209,12 @@ def read_pprrvu(path: Path) -> RvuFile:
     grid = _read_csv_text(path)
     last, names = _joined_header(grid, file)
     where: dict[str, int] = {}
+    missing: list[str] = []
     for key, text in _RVU_COLUMNS.items():
         cols = [j for j, n in enumerate(names) if n == text]
+        if len(cols) == 0 and key in _OPTIONAL_RVU_COLUMNS:
+            missing.append(text)
+            continue
         if len(cols) != 1:
             raise RatekitError(Problem(file, f"expected one column headed {text!r}, found {len(cols)}",
                                        fix="supply CMS's PPRRVU CSV; columns are matched by header text"))
@@ -220,6 +230,9 @@ def read_pprrvu(path: Path) -> RvuFile:
     # blank rows, and the DOS end-of-file mark (Ctrl-Z) CMS's files end with, are not codes
     body = body[(body.apply(lambda c: c.str.strip(" \t\x1a")) != "").any(axis=1)]
     raw = pd.DataFrame({k: body.iloc[:, j].str.strip().to_numpy() for k, j in where.items()})
+    for key in _RVU_COLUMNS:
+        if key not in raw:
+            raw[key] = ""  # an optional column this file lacks: blank, RVUs 0
     if (raw["hcpcs"] == "").any():
         bad = int(np.flatnonzero(raw["hcpcs"].to_numpy() == "")[0])
         raise RatekitError(Problem(file, "a data row has no HCPCS code", row=last + 2 + bad,
@@ -246,7 +259,7 @@ def read_pprrvu(path: Path) -> RvuFile:
     for key in RVU_INT_COLUMNS:
         out[key] = _scaled_array(raw[key], 2, what=_RVU_COLUMNS[key], file=file)
     return RvuFile(rvus=out, released=released, conversion_factor=decimal_text(cfs.pop(), 4),
-                   source_file=file, header=[n for n in names if n])
+                   source_file=file, header=[n for n in names if n], missing=missing)
 
 
 # --- GPCI ------------------------------------------------------------------------------------------

@@ -97,8 +97,9 @@ class Release:
     opps_cap_file : str
         CMS's OPPSCAP file name, or empty when the release has none.
     opps_cap : str
-        How the OPPS imaging cap is applied: the OPPSCAP file's name, or "computed from the PPRRVU
-        file's OPPS RVU columns" (CMS's OPPS payment formula, RVU25D.pdf).
+        How the OPPS imaging cap is applied: the OPPSCAP file's name, "computed from the PPRRVU
+        file's OPPS RVU columns" (CMS's OPPS payment formula, RVU25D.pdf), or "none" (a user file
+        with neither).
     notes : tuple of str
         Caveats to show wherever this release's amounts are shown.
     """
@@ -260,10 +261,14 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
     locco = locco_own if locco_own is not None else _shipped_locco(gy)
     locs = _localities_table(gpci, locco)
     notes = [gnote] if gnote else []
-    if cap is None:
+    has_opps_rvus = bool(((rvus["opps_pe_nf_rvu"] > 0) | (rvus["opps_pe_f_rvu"] > 0)).any())
+    if cap is None and has_opps_rvus:
         notes.append(f"{name} has no OPPSCAP file here: the OPPS imaging cap is computed from the release's own "
                      f"OPPS RVU columns by CMS's formula (the same computation reproduces 2025D's OPPSCAP file "
                      f"exactly)")
+    elif cap is None:
+        notes.append(f"{name} has neither an OPPSCAP file nor OPPS RVUs: non-facility imaging amounts are NOT "
+                     f"capped at the OPPS amount (add the release's OPPSCAP CSV to apply the cap)")
     rvus = rvus.sort_values(["hcpcs", "modifier"], kind="stable", ignore_index=True)
     # exact arrays for pricing
     exact = {
@@ -308,7 +313,8 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
         gpci_note=gnote, gpci_source=gsource, rvus=public_rvus,
         gpci=locs.drop(columns=["work_gpci_x1000", "pe_gpci_x1000", "mp_gpci_x1000"]),
         source=source, source_file=source_file, opps_cap_file=cap_file,
-        opps_cap=cap_file or "computed from the PPRRVU file's OPPS RVU columns", notes=tuple(notes), _exact=exact,
+        opps_cap=cap_file or ("computed from the PPRRVU file's OPPS RVU columns" if has_opps_rvus else "none"),
+        notes=tuple(notes), _exact=exact,
     )
 
 

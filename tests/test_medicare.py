@@ -367,6 +367,27 @@ def test_user_release_is_picked_up_by_name(user_pfs):
     assert any("2025 GPCIs" in n for n in t.attrs["notes"])
 
 
+def test_minimal_user_release_prices_and_bad_one_is_a_clear_error(user_pfs, capsys):
+    """A PPRRVU file with only the pricing columns (no OPPS columns) prices, uncapped, and says so."""
+    (user_pfs / "2027A").mkdir()
+    (user_pfs / "2027A" / "PPRRVU27.csv").write_text(
+        ",,2027 test release,,,,,,,,\n,,RELEASED 01/02/2027\n"
+        ",,,STATUS,WORK,NON-FAC,NON-FAC NA,FACILITY,FACILITY NA,MP,CONV\n"
+        "HCPCS,MOD,DESCRIPTION,CODE,RVU,PE RVU,INDICATOR,PE RVU,INDICATOR,RVU,FACTOR\n"
+        "99214,,,A,1.92,1.80,,0.83,,0.15,32.3465\n")
+    medicare.clear_cache()
+    rel = medicare.load_release("2027A")
+    assert (rel.released.isoformat(), rel.opps_cap) == ("2027-01-02", "none")
+    assert any("NOT capped" in n for n in rel.notes) and "2027 amounts use the 2025 GPCIs" in rel.gpci_note
+    assert _one(medicare.price("2027A", localities=[SF]), "99214")["nonfacility_amount"] == 152.35
+    (user_pfs / "2028A").mkdir()
+    (user_pfs / "2028A" / "PPRRVU28.csv").write_text(",,RELEASED 01/02/2028\nHCPCS,MOD,DESCRIPTION,STATUS CODE\n99213,,,A\n")
+    medicare.clear_cache()
+    assert cli.main(["medicare", "--release", "2028A", "--locality", SF]) == 2
+    _, err = capsys.readouterr()
+    assert "PPRRVU28.csv" in err and "WORK RVU" in err and "Traceback" not in err
+
+
 @needs_raw
 def test_compact_form_is_what_the_build_writes(tmp_path):
     written = _build_pfs.build(PUBLIC_PFS, tmp_path / "pfs")
