@@ -86,6 +86,9 @@ def test_sentences_drop_out_with_missing_facts():
     text = narrative.value_proposition(minimal, format="text")
     assert text == ("Bolt (Medicaid managed care) is one of Maple's payers. The practice lists no same-day, "
                     "after-hours or extended-hours access, so no ER savings are claimed.")
+    no_dollars = dict(FACTS, dollars_to_benchmark=None)
+    assert "94% of Medicare for the practice's mix of services, below the median payer (112%). The practice" in \
+        narrative.value_proposition(no_dollars, format="text")
     at_benchmark = dict(FACTS, pct_of_medicare=1.2, dollars_to_benchmark=0.0)
     assert "at or above the median payer (112%)." in narrative.value_proposition(at_benchmark, format="text")
     default_rate = dict(FACTS, office_cost_is_default=True)
