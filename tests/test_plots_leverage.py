@@ -42,7 +42,8 @@ def test_er_savings_bars_are_base_and_lines_span_low_to_high():
     segments = [[tuple(pt) for pt in seg] for seg in lines.get_segments()]
     assert segments == [[(100, 0), (9000, 0)], [(50, 1), (3000, 1)], [(150, 2), (12000, 2)]]
     assert ax.yaxis_inverted()  # first payer on top
-    assert ax.xaxis.get_major_formatter()(84300, 0) == "$84,300"
+    assert ax.xaxis.get_major_formatter()(84300, 0) == "$84k"
+    assert ax.xaxis.get_major_formatter()(1_250_000, 0) == "$1.2M" and ax.xaxis.get_major_formatter()(950, 0) == "$950"
 
 
 def test_er_savings_can_draw_visits():
