@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -58,6 +60,8 @@ REPORT_NAME = "client_report"
 MANIFEST_NAME = "manifest.json"
 #: Cells with this tag are for the analyst in JupyterLab and are left out of the physician HTML.
 ANALYST_ONLY = "analyst-only"
+#: Cells left out of the physician HTML: analyst-only ones and papermill's parameters.
+HIDDEN_TAGS = (ANALYST_ONLY, "parameters", "injected-parameters")
 #: Seconds one notebook cell may run before the client is failed.
 CELL_TIMEOUT = 300
 
@@ -111,11 +115,22 @@ def report_dir(client_id: str, out: str | Path | None = None) -> Path:
     return folder
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Mode of the files written: what ``open()`` would give (mkstemp's own is 0600).
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
@@ -164,10 +179,10 @@ def _physician_exporter():
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
-        exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={ANALYST_ONLY}, enabled=True),
-                                       enabled=True)
-        exporter.register_preprocessor(_drop_stderr, enabled=True)
-        exporter.register_preprocessor(_table_of_contents, enabled=True)
+        hidden = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True)
+        exporter.register_preprocessor(hidden, enabled=True)
+        for step in (_drop_stderr, _contents_and_chart_labels, _align_numbers):
+            exporter.register_preprocessor(step, enabled=True)
         _exporter = exporter
     return _exporter
 
@@ -192,37 +207,109 @@ def _drop_stderr(nb: nbformat.NotebookNode, resources: dict):
     return nb, resources
 
 
+def _headings(source: str) -> list[tuple[int, str, str]]:
+    """``(level, anchor, text)`` of the level-2 and -3 headings of a markdown cell.
+
+    The cell is rendered with nbconvert's own markdown renderer, so the anchors
+    are the ids the headings get in the HTML. ``text`` is plain (unescaped).
+    """
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    found = []
+    for level, anchor, inner in re.findall(r'<h([23]) id="([^"]*)">(.*?)</h\1>', markdown2html_mistune(source),
+                                           flags=re.S):
+        inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
+        found.append((int(level), html.unescape(anchor), html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()))
+    return found
+
+
 def table_of_contents(nb: nbformat.NotebookNode) -> list[dict]:
-    """The report's sections: each level-2 heading of the markdown cells, in order.
+    """The report's sections: the level-2 headings of its markdown cells, each with its level-3 headings.
+
+    Only markdown cells count (not headings a cell's output prints), so the
+    contents are the notebook's fixed structure, never client data.
 
     Returns
     -------
     list of dict
-        ``{"id": ..., "title": ...}``: the anchor nbconvert gives the heading in
-        the HTML and its plain text (unescaped; the template escapes it).
+        ``{"id", "title", "children": [{"id", "title"}, ...]}``: the anchor
+        nbconvert gives each heading in the HTML and its plain text (unescaped;
+        the template escapes it).
     """
-    import html as _html
-    import re
-
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-    entries = []
+    toc: list[dict] = []
     for cell in nb.cells:
-        if cell.cell_type != "markdown" or "##" not in cell.source:
+        if cell.cell_type != "markdown" or "#" not in cell.source:
             continue
-        # Render the cell exactly as the template will, so the anchors match.
-        rendered = markdown2html_mistune(cell.source)
-        for anchor, inner in re.findall(r'<h2 id="([^"]*)">(.*?)</h2>', rendered, flags=re.S):
-            inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
-            title = _html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
-            entries.append({"id": _html.unescape(anchor), "title": title})
-    return entries
+        for level, anchor, title in _headings(cell.source):
+            if level == 2 or not toc:
+                toc.append({"id": anchor, "title": title, "children": []})
+            else:
+                toc[-1]["children"].append({"id": anchor, "title": title})
+    return toc
 
 
-def _table_of_contents(nb: nbformat.NotebookNode, resources: dict):
-    """Preprocessor: put :func:`table_of_contents` (after analyst-only cells are removed) in resources."""
+def _contents_and_chart_labels(nb: nbformat.NotebookNode, resources: dict):
+    """Put the table of contents in resources; label each chart with the section it illustrates."""
     resources["ratekit_toc"] = table_of_contents(nb)
+    section = "the report"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            titles = [title for _, _, title in _headings(cell.source)] if "#" in cell.source else []
+            section = titles[-1] if titles else section
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if "image/png" in output.get("data", {}):
+                    output.setdefault("metadata", {})["ratekit_alt"] = f"Chart: {section}"
     return nb, resources
+
+
+#: Text of a table cell that is a number: money, percent, count, a range, "<1", or n/a.
+_NUMBER = re.compile(r"^(?=.*\d)[\s$%,.\d()\-\u2013\u2212+<>]+$|^(n/a|\u2013|-)$")
+
+
+def _align_numbers(nb: nbformat.NotebookNode, resources: dict):
+    """Mark table cells holding only a number (money, percent, count, range) and, when a column holds only
+    numbers, its heading, with the class ``rk-num`` (the stylesheet right-aligns them)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {})
+            if "<table" in data.get("text/html", ""):
+                data["text/html"] = mark_numeric_cells(data["text/html"])
+    return nb, resources
+
+
+def mark_numeric_cells(html_text: str) -> str:
+    """Add ``rk-num`` to the class of each ``<td>`` of a pandas table whose text is a number.
+
+    A number: digits with any of ``$ % , . ( ) - – < +`` and spaces (``$84,300``,
+    ``112%``, ``$900 ($700 – $1,100)``, ``<1``), or ``n/a`` / ``–``. The heading
+    of a column (``colN``) whose cells are all numbers is marked too.
+    """
+    def text_of(inner: str) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+
+    def one_table(match: re.Match) -> str:
+        table = match.group(0)
+        columns: dict[str, bool] = {}
+        cell = re.compile(r'<td([^>]*?)class="([^"]*)"([^>]*)>(.*?)</td>', re.S)
+        for attrs_before, classes, attrs_after, inner in cell.findall(table):
+            col = next((c for c in classes.split() if re.fullmatch(r"col\d+", c)), None)
+            if col:
+                numeric = bool(_NUMBER.match(text_of(inner)))
+                columns[col] = columns.get(col, True) and numeric
+
+        def mark(m: re.Match) -> str:
+            numeric = bool(_NUMBER.match(text_of(m.group(4))))
+            classes = m.group(2) + (" rk-num" if numeric else "")
+            return f'<td{m.group(1)}class="{classes}"{m.group(3)}>{m.group(4)}</td>'
+
+        table = cell.sub(mark, table)
+        for col, numeric in columns.items():
+            if numeric:
+                table = re.sub(rf'(<th[^>]*class="[^"]*\bcol_heading\b[^"]*\b{col}\b)"', r'\1 rk-num"', table)
+        return table
+
+    return re.sub(r"<table\b.*?</table>", one_table, html_text, flags=re.S)
 
 
 # --- papermill -----------------------------------------------------------------------------------
