@@ -72,7 +72,9 @@ class ClientResult:
 
     ``status`` is ``"ok"`` or ``"failed"``; ``html`` and ``notebook`` are the
     paths written (``html`` only when ``ok``); ``error`` says what went wrong;
-    ``kernel_starts`` counts the kernels started for the client (2 after a retry).
+    ``kernel_starts`` counts the kernels started for the client (2 after a retry);
+    ``files`` lists every file in the client's report folder after the run,
+    relative to the reports folder (the notebook may write more than the two).
     """
 
     client_id: str
@@ -82,6 +84,7 @@ class ClientResult:
     notebook: str | None = None
     error: str | None = None
     kernel_starts: int = 0
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -376,7 +379,8 @@ def _register_engine() -> str:
 
 def render_client(client_id: str, *, root: str | Path | None = None, out: str | Path | None = None,
                   notebook: str | Path | None = None, timeout: float = CELL_TIMEOUT,
-                  env: dict | None = None, fork_server: ForkServer | None = None) -> ClientResult:
+                  env: dict | None = None, fork_server: ForkServer | None = None,
+                  previous_files: list[str] | None = None) -> ClientResult:
     """Execute the report notebook for one client in a fresh kernel and export its HTML.
 
     Parameters
@@ -395,6 +399,10 @@ def render_client(client_id: str, *, root: str | Path | None = None, out: str | 
         The kernel's environment (default :func:`ratekit.kernels.kernel_env`).
     fork_server : ForkServer, optional
         Fork the client's kernel from this server (see :mod:`ratekit.kernels`).
+    previous_files : list of str, optional
+        Files an earlier run wrote for this client (relative to ``out``; default:
+        as ``<out>/manifest.json`` records them). They are removed first, with the
+        report and notebook, so nothing from an earlier run looks like this one's.
 
     Returns
     -------
@@ -408,20 +416,25 @@ def render_client(client_id: str, *, root: str | Path | None = None, out: str | 
     start = time.perf_counter()
     starts = 0
 
-    def failed(message: str, nb_path: Path | None = None) -> ClientResult:
-        kept = str(nb_path) if nb_path is not None and nb_path.exists() else None
-        return ClientResult(client_id, "failed", time.perf_counter() - start, notebook=kept, error=message,
-                            kernel_starts=starts)
-
     try:
         folder = report_dir(client_id, out)
     except RatekitError as exc:
-        return failed(str(exc))
+        return ClientResult(client_id, "failed", time.perf_counter() - start, error=str(exc))
+    base = folder.parent
+
+    def failed(message: str, nb_path: Path | None = None) -> ClientResult:
+        kept = str(nb_path) if nb_path is not None and nb_path.exists() else None
+        return ClientResult(client_id, "failed", time.perf_counter() - start, notebook=kept, error=message,
+                            kernel_starts=starts, files=_files_of(folder, base))
+
     nb_path = folder / f"{REPORT_NAME}.ipynb"
     html_path = folder / f"{REPORT_NAME}.html"
-    # Whatever happens next, no earlier run's report may look like this run's.
-    html_path.unlink(missing_ok=True)
-    nb_path.unlink(missing_ok=True)
+    # Whatever happens next, no earlier run's output may look like this run's.
+    if previous_files is None:
+        previous_files = _read_manifest(base).get(client_id, {}).get("files", [])
+    for path in {html_path, nb_path, *(base / f for f in previous_files)}:
+        if folder in path.resolve().parents:
+            path.unlink(missing_ok=True)
     try:
         meta = report_metadata(client_id, root)  # validates the client before any kernel starts
     except RatekitError as exc:
@@ -450,7 +463,14 @@ def render_client(client_id: str, *, root: str | Path | None = None, out: str | 
     except Exception as exc:  # noqa: BLE001
         return failed(f"HTML export failed: {exc.__class__.__name__}: {exc}", nb_path)
     return ClientResult(client_id, "ok", time.perf_counter() - start, html=str(html_path), notebook=str(nb_path),
-                        kernel_starts=starts)
+                        kernel_starts=starts, files=_files_of(folder, base))
+
+
+def _files_of(folder: Path, base: Path) -> list[str]:
+    """Files in a client's report folder, relative to the reports folder (temporary ones left out)."""
+    if not folder.is_dir():
+        return []
+    return sorted(os.path.relpath(p, base) for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def _describe_failure(exc: Exception, timeout: float) -> str:
@@ -479,12 +499,30 @@ def _note_failure(nb_path: Path, message: str) -> None:
 
 # --- a batch ---------------------------------------------------------------------------------------
 
+def _render_safely(client_id: str, **kwargs) -> ClientResult:
+    """:func:`render_client`, with anything unforeseen reported as that client's failure, not the batch's."""
+    start = time.perf_counter()
+    try:
+        return render_client(client_id, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        return ClientResult(client_id, "failed", time.perf_counter() - start,
+                            error=f"unexpected {exc.__class__.__name__}: {exc}")
+
+
 def default_jobs() -> int:
     """Clients rendered at once by default: the cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _read_manifest(base: Path) -> dict:
+    try:
+        manifest = json.loads((base / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def _manifest_entry(result: ClientResult, base: Path) -> dict:
@@ -506,12 +544,7 @@ def write_manifest(results: list[ClientResult], out: str | Path | None = None, *
     """
     base = _reports_base(out)
     path = base / MANIFEST_NAME
-    manifest = {}
-    if keep_others and path.exists():
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
+    manifest = _read_manifest(base) if keep_others else {}
     manifest.update({r.client_id: _manifest_entry(r, base) for r in results})
     _atomic_write(path, json.dumps(manifest, indent=2))
     return path
@@ -561,13 +594,16 @@ def render_clients(client_ids: list[str] | None = None, *, root: str | Path | No
     _register_engine()
     base = _reports_base(out)
     base.mkdir(parents=True, exist_ok=True)
+    previous = _read_manifest(base)
     show = sys.stderr.isatty() if progress is None else progress
     done: dict[str, ClientResult] = {}
     try:
         with tqdm(total=len(ids), unit="client", desc="render", file=sys.stderr, disable=not show) as bar, \
                 ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ratekit-render") as pool:
-            futures = [pool.submit(render_client, cid, root=root, out=out, notebook=notebook, timeout=timeout,
-                                   env=env, fork_server=server) for cid in ids]
+            futures = [pool.submit(_render_safely, cid, root=root, out=out, notebook=notebook, timeout=timeout,
+                                   env=env, fork_server=server,
+                                   previous_files=previous.get(cid, {}).get("files", []))
+                       for cid in ids]
             try:
                 for future in as_completed(futures):
                     outcome = future.result()

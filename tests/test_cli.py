@@ -11,13 +11,15 @@ from ratekit import cli
 def test_render_all_reaches_render_clients(monkeypatch):
     seen = {}
 
-    def fake(ids, *, root, out, jobs):
-        seen.update(ids=ids, root=root, out=out, jobs=jobs)
+    def fake(ids, *, root, out, jobs, timeout, preload):
+        seen.update(ids=ids, root=root, out=out, jobs=jobs, timeout=timeout, preload=preload)
         return SimpleNamespace(ok=True)
 
     monkeypatch.setattr("ratekit.render.render_clients", fake)
     assert cli.main(["render", "--all", "--out", "x", "--jobs", "3"]) == 0
-    assert seen == {"ids": None, "root": None, "out": Path("x"), "jobs": 3}
+    assert seen == {"ids": None, "root": None, "out": Path("x"), "jobs": 3, "timeout": None, "preload": True}
+    assert cli.main(["render", "a", "b", "--timeout", "20", "--no-preload"]) == 0
+    assert seen == {"ids": ["a", "b"], "root": None, "out": None, "jobs": None, "timeout": 20.0, "preload": False}
 
 
 def test_render_named_clients_and_failure_exit_code(monkeypatch):

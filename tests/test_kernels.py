@@ -1,0 +1,122 @@
+"""Fresh kernels: IPC transport, the fork server, and no process left behind."""
+
+import os
+import time
+
+import pytest
+
+from ratekit import kernels
+
+pytestmark = pytest.mark.slow
+
+
+def _run_code(km, code: str) -> str:
+    """Execute ``code`` in the kernel; return what it printed."""
+
+    async def run():
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=30)
+            out = []
+            await kc.execute_interactive(code, timeout=30,
+                                         output_hook=lambda m: out.append(m["content"].get("text", "")))
+            return "".join(out)
+        finally:
+            kc.stop_channels()
+
+    return kernels._run(run)
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a child of ours that exited but is not yet reaped still "exists"
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_plain_kernel_uses_ipc_and_is_stopped_on_exit():
+    with kernels.fresh_kernel() as (km, attempt):
+        assert attempt == 1 and km.transport == "ipc"
+        assert os.path.exists(km.connection_file)
+        folder = os.path.dirname(km.connection_file)
+        pid = int(_run_code(km, "import os; print(os.getpid())"))
+    assert _gone(pid)
+    assert not os.path.exists(folder)
+
+
+@pytest.mark.skipif(not kernels.ForkServer.supported(), reason="the fork server needs Linux")
+def test_forked_kernels_are_new_processes_with_libraries_imported_and_nothing_else():
+    with kernels.ForkServer() as server:
+        assert server.ready()
+        pids = []
+        for _ in range(2):
+            with kernels.fresh_kernel(fork_server=server) as (km, attempt):
+                assert attempt == 1
+                out = _run_code(km, "import os, sys\n"
+                                    "print(os.getpid(), os.getppid(), 'pandas' in sys.modules,"
+                                    " 'ratekit.analysis' in sys.modules, len([k for k in globals()"
+                                    " if not k.startswith('_')]))")
+                pid, ppid, pandas, ratekit, names = out.split()
+                assert int(ppid) == server.process.pid  # forked by the server ...
+                assert pandas == ratekit == "True"      # ... with the libraries already imported ...
+                pids.append(int(pid))
+            assert _gone(int(pid))                       # ... and stopped when the client is done
+        assert len(set(pids)) == 2
+        server_pid = server.process.pid
+    assert _gone(server_pid)
+
+
+@pytest.mark.skipif(not kernels.ForkServer.supported(), reason="the fork server needs Linux")
+def test_a_kernel_the_fork_server_cannot_start_is_retried_the_ordinary_way():
+    import signal
+
+    server = kernels.ForkServer(preload=())
+    server.start()
+    assert server.ready()
+    os.kill(server.process.pid, signal.SIGSTOP)  # a hung server: its kernel never answers
+    try:
+        with kernels.fresh_kernel(fork_server=server, startup_timeout=3) as (km, attempt):
+            assert attempt == 2 and not server.ready()  # not asked again
+            assert type(km).__name__ == "AsyncKernelManager"
+            assert _run_code(km, "print(6 * 7)").strip() == "42"
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.close()
+
+
+def test_when_the_fork_server_is_gone_kernels_start_the_ordinary_way():
+    server = kernels.ForkServer(preload=()).start()
+    assert server.ready()
+    server.process.kill()
+    server.process.wait()
+    try:
+        assert not server.ready()
+        with kernels.fresh_kernel(fork_server=server) as (km, attempt):
+            assert attempt == 1 and type(km).__name__ == "AsyncKernelManager"
+    finally:
+        server.close()
+
+
+def test_kernel_env_keeps_a_persistent_matplotlib_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert "MPLCONFIGDIR" not in kernels.kernel_env()  # writable: matplotlib's own folders do
+    assert (tmp_path / "cache" / "matplotlib").is_dir()
+    (tmp_path / "unwritable").write_text("a file where a folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "unwritable"))
+    env = kernels.kernel_env()  # matplotlib would use a new temporary folder in every kernel
+    assert env["MPLCONFIGDIR"].startswith(kernels.tempfile.gettempdir())
+    assert kernels.kernel_env()["MPLCONFIGDIR"] == env["MPLCONFIGDIR"]  # one lasting folder instead
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mine"))
+    assert kernels.kernel_env()["MPLCONFIGDIR"] == str(tmp_path / "mine")  # the user's choice stands
