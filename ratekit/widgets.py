@@ -1,0 +1,343 @@
+"""Interactive exploration of a client's payer mix in JupyterLab (``notebooks/explore.ipynb``).
+
+:class:`Explorer` builds ipywidgets controls — client, payer, benchmark (median
+payer, best payer, or a target percent of Medicare on a slider) and one slider
+per ER-savings assumption that applies to the client, within its published
+range — and redraws the tables and charts when any of them changes. Every number
+comes from the library: :func:`ratekit.analysis.analyse`,
+:func:`ratekit.benchmark.gap_to_benchmark`, :func:`ratekit.leverage.er_savings`,
+:mod:`ratekit.plots` and :mod:`ratekit.report`; this module only wires them to
+widgets.
+
+Tables are shown as HTML widgets (the report's escaped tables) and charts as
+PNG image widgets drawn on their own matplotlib ``Figure`` (no pyplot state), so
+the whole view can be driven and inspected from Python — set a widget's
+``value`` and read :attr:`Explorer.gaps`, :attr:`Explorer.savings`,
+:attr:`Explorer.figures` or the HTML — with no browser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import benchmark, leverage, narrative, plots, report
+from .analysis import ClientAnalysis, LeverageAnalysis, analyse, analyse_leverage, benchmark_facts
+from .client import list_clients
+from .errors import RatekitError
+
+BENCHMARKS = (("Median payer", "median"), ("Best payer", "best"), ("Target % of Medicare", "target"))
+ALL_PAYERS = "All payers"
+HIGHLIGHT = "#DD8452"
+
+
+def payer_codes(comparison: pd.DataFrame, payer: str, benchmark_index: float) -> pd.DataFrame:
+    """One payer's codes: its rate against Medicare's, and what the benchmark would add per code.
+
+    ``to_benchmark = max(0, benchmark_index × medicare_amount − rate) × units``:
+    the code's volume repriced at the benchmark multiple of Medicare, minus what
+    the payer pays now (the per-code form of
+    :func:`ratekit.benchmark.gap_to_benchmark`; summed over the payer's priced
+    codes it gives a figure at least as large as the payer's gap, since codes
+    paid above the benchmark are not netted off).
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        From :func:`ratekit.benchmark.compare`.
+    payer : str
+    benchmark_index : float
+        The benchmark as a multiple of Medicare (e.g. 1.18).
+
+    Returns
+    -------
+    DataFrame
+        ``code, units, rate, medicare_amount, pct_of_medicare, to_benchmark``, one
+        row per code the payer has a rate or units for, most Medicare-valued
+        volume first.
+    """
+    rows = comparison[comparison["payer"] == payer]
+    out = pd.DataFrame({
+        "code": benchmark.code_label(rows["hcpcs"], rows["modifier"]),
+        "units": rows["units"], "rate": rows["rate"], "medicare_amount": rows["medicare_amount"],
+        "pct_of_medicare": rows["pct_of_medicare"],
+        "to_benchmark": ((benchmark_index * rows["medicare_amount"] - rows["rate"]).clip(lower=0)
+                         * rows["units"]),
+    })
+    order = rows["medicare_revenue"].fillna(0).sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _figure(rows: int) -> Figure:
+    fig = Figure(figsize=(7.5, 1.4 + 0.45 * max(rows, 3)), layout="constrained")
+    fig.subplots()
+    return fig
+
+
+def _readout_format(unit: str) -> str:
+    if unit.startswith("USD"):
+        return "$,.0f"
+    if unit.startswith("share"):
+        return ".1%"
+    return ".2f"
+
+
+class Explorer:
+    """Pick a client and payer, a benchmark and the ER-savings assumptions; tables and charts follow.
+
+    Parameters
+    ----------
+    root : path, optional
+        Folder of client folders (default, or ``""``: the committed sample).
+    client_id : str, optional
+        The client shown first (default: the first one).
+    benchmark : {"median", "best", "target"}
+        The benchmark shown first.
+    target : float
+        The target multiple of Medicare for ``benchmark="target"`` (e.g. 1.3).
+
+    Attributes
+    ----------
+    client, payer, benchmark, target : ipywidgets
+        The controls (``payer`` offers ``"All payers"`` and each payer).
+    assumption_sliders : dict of str to FloatSlider
+        One per assumption that applies to the client (:func:`ratekit.leverage.sensitivity`
+        keys, most influential first), from its low to its high value, starting at base.
+    analysis : ClientAnalysis
+        The client's analysis with the chosen benchmark's gaps.
+    savings : DataFrame
+        :func:`ratekit.leverage.er_savings` with the sliders' values as the base case.
+    figures : dict of str to Figure
+        The charts last drawn: ``"rates"`` and ``"savings"``.
+    widget : ipywidgets.VBox
+        The whole view (an Explorer also displays itself).
+    """
+
+    def __init__(self, root: str | Path | None = None, *, client_id: str | None = None,
+                 benchmark: str = "median", target: float = 1.3):
+        self.root = root or None
+        ids = list_clients(self.root)
+        if not ids:
+            raise RatekitError(f"no client folders (with a client.yaml) under {root or 'the sample'}")
+        self._updating = False
+        self._base: ClientAnalysis | None = None
+        self.analysis: ClientAnalysis | None = None
+        self.leverage: LeverageAnalysis | None = None
+        self.savings: pd.DataFrame | None = None
+        self.figures: dict[str, Figure] = {}
+        self.assumption_sliders: dict[str, w.FloatSlider] = {}
+
+        wide = {"description_width": "8rem"}
+        self.client = w.Dropdown(options=ids, value=client_id or ids[0], description="Client", style=wide,
+                                 layout=w.Layout(width="32rem"))
+        self.payer = w.Dropdown(options=[ALL_PAYERS], value=ALL_PAYERS, description="Payer", style=wide,
+                                layout=w.Layout(width="32rem"))
+        self.benchmark = w.ToggleButtons(options=BENCHMARKS, value=benchmark, description="Benchmark",
+                                         style={**wide, "button_width": "11rem"})
+        self.target = w.FloatSlider(value=target, min=0.5, max=3.0, step=0.01, description="Target",
+                                    readout_format=".0%", continuous_update=False, style=wide,
+                                    layout=w.Layout(width="32rem"))
+        self.reset = w.Button(description="Reset to base case", icon="undo")
+        self.status = w.HTML()
+        self.summary = w.HTML()
+        self.rates_chart = w.Image(format="png")
+        self.rates_table = w.HTML()
+        self.payer_view = w.HTML()
+        self.sliders_box = w.VBox()
+        self.savings_chart = w.Image(format="png")
+        self.savings_table = w.HTML()
+        tabs = w.Tab(children=[
+            w.VBox([self.rates_chart, self.rates_table]),
+            w.VBox([self.payer_view]),
+            w.VBox([self.sliders_box, self.reset, self.savings_chart, self.savings_table]),
+        ])
+        tabs.titles = ("Rates vs Medicare", "One payer", "ER savings")
+        self.widget = w.VBox([
+            w.HBox([self.client, self.payer]), w.HBox([self.benchmark]), self.target, self.status,
+            self.summary, tabs])
+
+        self.client.observe(self._on_client, names="value")
+        self.payer.observe(self._on_payer, names="value")
+        self.benchmark.observe(self._on_benchmark, names="value")
+        self.target.observe(self._on_benchmark, names="value")
+        self.reset.on_click(self._on_reset)
+        self._load_client()
+
+    # --- display -----------------------------------------------------------------------------------
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    # --- callbacks ---------------------------------------------------------------------------------
+
+    def _on_client(self, _change=None) -> None:
+        if not self._updating:
+            self._load_client()
+
+    def _on_payer(self, _change=None) -> None:
+        if not self._updating and self.analysis is not None:
+            self._draw_rates()
+            self._draw_payer()
+            self._draw_savings()
+
+    def _on_benchmark(self, _change=None) -> None:
+        if not self._updating and self._base is not None:
+            self._apply_benchmark()
+            self._draw_rates()
+            self._draw_payer()
+
+    def _on_assumption(self, _change=None) -> None:
+        if not self._updating and self._base is not None:
+            self._compute_savings()
+            self._draw_savings()
+            self._draw_payer()
+
+    def _on_reset(self, _button=None) -> None:
+        self._updating = True
+        try:
+            base = self.leverage.assumptions.set_index("key")["base"]
+            for key, slider in self.assumption_sliders.items():
+                slider.value = float(base[key])
+        finally:
+            self._updating = False
+        self._on_assumption()
+
+    # --- state -------------------------------------------------------------------------------------
+
+    def _load_client(self) -> None:
+        """Analyse the chosen client; rebuild the payer list and the assumption sliders."""
+        self.status.value = ""
+        try:
+            self._base = analyse(self.client.value, self.root)
+            self.leverage = analyse_leverage(self._base)
+        except RatekitError as exc:
+            self._base = self.analysis = self.leverage = self.savings = None
+            self.status.value = (f'<pre style="color:#b00020;white-space:pre-wrap">{report.esc(exc)}</pre>')
+            self.summary.value = self.rates_table.value = self.payer_view.value = self.savings_table.value = ""
+            self.rates_chart.value = self.savings_chart.value = b""
+            return
+        self._updating = True
+        try:
+            self.payer.options = [ALL_PAYERS, *[p.name for p in self._base.client.payers]]
+            self.payer.value = ALL_PAYERS
+            self._build_sliders()
+        finally:
+            self._updating = False
+        self._apply_benchmark()
+        self._compute_savings()
+        self._draw_rates()
+        self._draw_payer()
+        self._draw_savings()
+
+    def _build_sliders(self) -> None:
+        table = self.leverage.assumptions.set_index("key")
+        sliders = {}
+        for key in self.leverage.sensitivity["key"]:
+            row = table.loc[key]
+            if not row["high"] > row["low"]:
+                continue  # a fixed value (no published range) is not a choice
+            sliders[key] = w.FloatSlider(
+                value=float(row["base"]), min=float(row["low"]), max=float(row["high"]),
+                step=(float(row["high"]) - float(row["low"])) / 100, description=str(row["label"]),
+                readout_format=_readout_format(str(row["unit"])), continuous_update=False,
+                style={"description_width": "26rem"}, layout=w.Layout(width="44rem"),
+                tooltip=str(row["source"]))
+            sliders[key].observe(self._on_assumption, names="value")
+        self.assumption_sliders = sliders
+        text = ("Each slider runs over the assumption's published range (low to high) and sets the base case; "
+                "most influential first. Sources: hover a slider, or see the client report.")
+        if not (self.leverage.sensitivity["swing"] > 0).any():
+            text += (" None of them moves this practice's figure: it has no access feature with a published "
+                     "effect on ED use, so the model credits it with no avoided visits.")
+        note = w.HTML(f"<p>{text}</p>")
+        self.sliders_box.children = [note, *sliders.values()]
+
+    def _apply_benchmark(self) -> None:
+        name = self.benchmark.value
+        self.target.disabled = name != "target"
+        target = self.target.value if name == "target" else None
+        gaps = benchmark.gap_to_benchmark(self._base.index, name, target=target)
+        self.analysis = dataclasses.replace(self._base, gaps=gaps, benchmark=name)
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """Dollars a year each payer would add at the chosen benchmark."""
+        return self.analysis.gaps
+
+    @property
+    def assumptions(self) -> pd.DataFrame:
+        """The client's assumptions with each slider's value as the base case."""
+        table = self.leverage.assumptions.copy()
+        for key, slider in self.assumption_sliders.items():
+            table.loc[table["key"] == key, "base"] = float(slider.value)
+        return table
+
+    def _compute_savings(self) -> None:
+        self.savings = leverage.er_savings(self._base.client, self.leverage.office_visit_cost,
+                                           assumptions=self.assumptions)
+
+    # --- drawing -----------------------------------------------------------------------------------
+
+    def _selected(self) -> str | None:
+        return None if self.payer.value == ALL_PAYERS else self.payer.value
+
+    def _draw_rates(self) -> None:
+        a = self.analysis
+        self.summary.value = report.summary_html(a)
+        fig = _figure(len(a.index))
+        ax = plots.rates.payer_index_bars(a.index, benchmark=a.benchmark_index,
+                                          benchmark_label=report.BENCHMARK_LABELS[a.benchmark], ax=fig.axes[0])
+        chosen = self._selected()
+        for patch, payer in zip(ax.patches, a.index.sort_values("index")["payer"]):
+            if payer == chosen:
+                patch.set_facecolor(HIGHLIGHT)
+        self.figures["rates"] = fig
+        self.rates_chart.value = _png(fig)
+        self.rates_table.value = report.payer_table(a).to_html()
+
+    def _draw_payer(self) -> None:
+        chosen = self._selected()
+        if chosen is None:
+            self.payer_view.value = "<p>Pick a payer above to see its codes and what the practice is worth to it.</p>"
+            return
+        a = self.analysis
+        facts = narrative.payer_facts(a.client, chosen, savings=self.savings, exposure=self.leverage.exposure,
+                                      local_text=self.leverage.local_text, benchmark=benchmark_facts(a).get(chosen))
+        codes = payer_codes(a.comparison, chosen, a.benchmark_index)
+        table = pd.DataFrame({
+            "Code": codes["code"], "Units a year": codes["units"], "Rate": codes["rate"],
+            "Medicare": codes["medicare_amount"], "% of Medicare": codes["pct_of_medicare"],
+            f"$ a year at {report.BENCHMARK_LABELS[a.benchmark]}": codes["to_benchmark"]})
+        styled = (table.style.hide(axis="index")
+                  .format({"Units a year": "{:,.0f}", "Rate": "${:,.2f}", "Medicare": "${:,.2f}",
+                           "% of Medicare": "{:.0%}", table.columns[-1]: "${:,.0f}"}, na_rep="–", escape="html")
+                  .format_index(escape="html", axis=1)
+                  .set_caption(f"{report.esc(chosen)}: every code, most Medicare-valued volume first"))
+        self.payer_view.value = (f"<h3>{report.esc(chosen)}</h3>"
+                                 + narrative.value_proposition(facts, format="html") + styled.to_html())
+
+    def _draw_savings(self) -> None:
+        by_payer = leverage.er_savings_by_payer(self.savings)
+        fig = _figure(len(by_payer))
+        ax = plots.leverage.er_savings(by_payer, ax=fig.axes[0])
+        chosen = self._selected()
+        for patch, payer in zip(ax.patches, by_payer["payer"]):
+            if payer == chosen:
+                patch.set_facecolor(HIGHLIGHT)
+        self.figures["savings"] = fig
+        self.savings_chart.value = _png(fig)
+        lev = dataclasses.replace(self.leverage, savings=self.savings, savings_by_payer=by_payer)
+        self.savings_table.value = report.er_savings_table(lev).to_html()
