@@ -182,6 +182,7 @@ def _physician_exporter():
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
+        exporter.optimistic_validation = True  # validate once after the preprocessors, not after each
         hidden = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS), enabled=True)
         exporter.register_preprocessor(hidden, enabled=True)
         for step in (_drop_stderr, _contents_and_chart_labels, _align_numbers):
