@@ -27,9 +27,9 @@ reports: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## Set up, then open JupyterLab on notebooks/
+## Set up, then open JupyterLab on notebooks/explore.ipynb (the interactive explorer)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/explore.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## Set up, then run the benchmark scripts in benchmarks/
 bench: $(STAMP)
