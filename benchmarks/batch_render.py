@@ -23,6 +23,10 @@ per report (wall time / clients) and two memory figures:
 * **largest process**: the largest resident size of any single child process
   (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a fresh helper process per method).
 
+It also prints the CPU seconds per report (all processes of the method) and the
+**other load**: the machine's busy CPU time from /proc/stat not spent by the method,
+as cores on average, so a run disturbed by other work shows it.
+
 Target (issue 6): the default ``render`` at least 8x the naive loop's throughput on
 a 2-core machine. Other load on the machine slows both; the ratio is measured in
 the same run to keep that fair, but run it on a quiet machine.
@@ -123,14 +127,26 @@ print(json.dumps({"seconds": time.perf_counter() - start, "failed": failed, "max
 """
 
 
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all processes, all cores) since boot, from /proc/stat."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _measure(commands: list[list[str]]) -> dict:
-    """Run ``commands`` one after another in a helper process; time them and watch memory."""
+    """Run ``commands`` one after another in a helper process; time them, watch memory and other load."""
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    busy = _busy_cpu_seconds()
     with PeakMemory() as memory:
         out = subprocess.run([sys.executable, "-c", _HELPER, json.dumps(commands)], env=env, check=True,
                              capture_output=True, text=True).stdout
+    busy = _busy_cpu_seconds() - busy
     result = json.loads(out)
     result["peak_tree_mb"] = memory.peak / 2**20
+    # Other processes' CPU meanwhile (this script's sampler included, ~1%), as cores busy on average.
+    result["other_cores"] = max(0.0, busy - result["cpu"]) / result["seconds"]
     return result
 
 
@@ -194,15 +210,19 @@ def main(argv: list[str] | None = None) -> int:
 
         n = len(clients)
         print(f"\n{'method':46} {'s/report':>9} {'reports/min':>12} {'CPU s/report':>13} "
-              f"{'peak tree PSS':>14} {'largest process':>16}")
+              f"{'peak tree PSS':>14} {'largest process':>16} {'other load':>11}")
         for name, r in runs.items():
             print(f"{name:46} {r['seconds'] / n:9.2f} {60 * n / r['seconds']:12.1f} {r['cpu'] / n:13.2f} "
-                  f"{r['peak_tree_mb']:11.0f} MB {r['maxrss_kb'] / 1024:13.0f} MB")
+                  f"{r['peak_tree_mb']:11.0f} MB {r['maxrss_kb'] / 1024:13.0f} MB {r['other_cores']:6.2f} cores")
         naive = runs["naive loop (papermill CLI + nbconvert CLI)"]["seconds"]
         for name, r in runs.items():
             if name.startswith("ratekit"):
                 print(f"throughput ratio, {name} / naive loop: {naive / r['seconds']:.1f}x")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
+        if max(r["other_cores"] for r in runs.values()) > 0.25:
+            print("note: other processes kept part of the machine busy during the run ('other load'); "
+                  "the parallel render suffers more from that than the one-core naive loop, so the ratio is "
+                  "understated. Rerun on a quiet machine.")
     return 1 if failures else 0
 
 
