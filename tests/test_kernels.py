@@ -108,6 +108,8 @@ def test_when_the_fork_server_is_gone_kernels_start_the_ordinary_way():
 
 
 def test_kernel_env_keeps_a_persistent_matplotlib_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(kernels.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     monkeypatch.delenv("MPLCONFIGDIR", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -116,7 +118,7 @@ def test_kernel_env_keeps_a_persistent_matplotlib_cache(monkeypatch, tmp_path):
     (tmp_path / "unwritable").write_text("a file where a folder should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "unwritable"))
     env = kernels.kernel_env()  # matplotlib would use a new temporary folder in every kernel
-    assert env["MPLCONFIGDIR"].startswith(kernels.tempfile.gettempdir())
+    assert env["MPLCONFIGDIR"] == str(tmp_path / "tmp" / f"ratekit-matplotlib-{os.getuid()}")
     assert kernels.kernel_env()["MPLCONFIGDIR"] == env["MPLCONFIGDIR"]  # one lasting folder instead
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mine"))
     assert kernels.kernel_env()["MPLCONFIGDIR"] == str(tmp_path / "mine")  # the user's choice stands
