@@ -23,8 +23,8 @@ def test_clean_code_restores_dropped_zeros():
 
 
 def test_header_synonyms():
-    cols = find_columns(["CPT/HCPCS", "Mod", "Allowed Amount", "Effective"])
-    assert cols == {"hcpcs": "CPT/HCPCS", "modifier": "Mod", "rate": "Allowed Amount"}
+    cols = find_columns(["CPT/HCPCS", "Mod", "Allowed Amount", "Effective", "Notes"])
+    assert cols == {"hcpcs": "CPT/HCPCS", "modifier": "Mod", "rate": "Allowed Amount", "effective": "Effective"}
     assert find_columns(["Proc Code", "Fee"]) == {"hcpcs": "Proc Code", "rate": "Fee"}
 
 
