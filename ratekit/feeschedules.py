@@ -27,6 +27,7 @@ utilization : one row per payer, code, modifier and setting (:data:`UTILIZATION_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -156,6 +157,13 @@ def clean_code(value: object) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
+def _code_info(text: str) -> tuple[str, bool]:
+    """(cleaned code, whether it is a CPT/HCPCS code), cached: every payer lists the same codes."""
+    code = clean_code(text)
+    return code, bool(_CODE.match(code))
+
+
 def parse_setting(value: object) -> str | None:
     """Place of service or setting text -> ``"nonfacility"``, ``"facility"``, ``""`` (both) or None (unknown).
 
@@ -215,6 +223,8 @@ def _pct_cell(text: str) -> tuple[str, float | None]:
 
 def _cell_text(value: object) -> str:
     """A spreadsheet cell as text: integers without ``.0``, dates as ISO, empty for blanks."""
+    if isinstance(value, str):
+        return value.strip()
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, bool):
@@ -235,14 +245,39 @@ def _cell_text(value: object) -> str:
 def _text(column: pd.Series) -> pd.Series:
     """Cells as stripped ``str`` (no NaN), cleaned once per distinct value."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = np.array([_cell_text(u) for u in uniques] + [""], dtype=object)
+    texts = np.array([_cell_text(u) for u in np.asarray(uniques, dtype=object)] + [""], dtype=object)
     return pd.Series(texts[codes], index=column.index, dtype="str")
 
 
 def _per_unique(column: pd.Series, fn) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``fn`` to each distinct value: returns (codes, results as object array)."""
     codes, uniques = pd.factorize(column)
-    return codes, np.array([fn(u) for u in uniques] + [None], dtype=object)
+    return codes, np.array([fn(u) for u in np.asarray(uniques, dtype=object)] + [None], dtype=object)
+
+
+def _rate_cells(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rate_cell` for many distinct texts at once: (kind, amount, year) arrays.
+
+    Amounts are parsed with vectorised string operations; only cells that are not amounts go
+    through the percent-of-Medicare patterns one by one (they are few).
+    """
+    cells = pd.Series(texts, dtype=object)
+    kind = np.full(len(cells), "bad", dtype=object)
+    amount = np.full(len(cells), np.nan)
+    year = np.full(len(cells), "", dtype=object)
+    blank = (cells == "").to_numpy()
+    money = cells.str.match(_MONEY).fillna(False).to_numpy(dtype=bool) & ~blank
+    if money.any():
+        m = cells[money]
+        negative = ((m.str.startswith("(") & m.str.endswith(")")) | m.str.contains("-", regex=False)).to_numpy()
+        number = pd.to_numeric(m.str.replace(r"[^0-9.]", "", regex=True), errors="coerce").to_numpy(dtype=float)
+        amount[money] = np.where(negative, -number, number)
+        kind[money] = "money"
+    kind[blank] = "blank"
+    for i in np.flatnonzero(~money & ~blank):
+        kind[i], value, year[i] = _rate_cell(texts[i])
+        amount[i] = np.nan if value is None else value
+    return kind, amount, year
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -256,11 +291,14 @@ def _read_book(path: Path, fname: str) -> dict[str, pd.DataFrame]:
                                    fix="save it as CSV (UTF-8) or XLSX")) from None
 
 
-def _read_table(path: Path, sheet: str | None, fname: str, books: dict | None = None) -> pd.DataFrame:
+def _read_table(path: Path, sheet: str | None, fname: str, books: dict | None = None, *,
+                categorical: bool = False) -> pd.DataFrame:
     """Read a CSV or one sheet of a workbook; raise RatekitError when unreadable.
 
-    CSV cells come back as ``str``; workbook cells as Python objects (see :func:`_text`). Blank lines
-    are kept so row numbers match the file. ``books`` caches workbooks read for other sheets.
+    CSV cells come back as Python ``str`` objects (``categorical``: as categoricals, which parse a
+    million-row file with few distinct values fastest; numeric-looking categories become numbers);
+    workbook cells as Python objects (see :func:`_cell_text`). Blank lines are kept so row numbers
+    match the file. ``books`` caches workbooks read for other sheets.
     """
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -287,9 +325,9 @@ def _read_table(path: Path, sheet: str | None, fname: str, books: dict | None = 
         last: Exception | None = None
         for encoding in ("utf-8-sig", "cp1252"):
             try:
-                table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
-                                    skip_blank_lines=False)
-                return table.fillna("")
+                table = pd.read_csv(path, dtype="category" if categorical else object, keep_default_na=False,
+                                    encoding=encoding, skip_blank_lines=False)
+                return table if categorical else table.fillna("")
             except pd.errors.EmptyDataError:
                 raise RatekitError(Problem(fname, "the file is empty", fix="export the file again")) from None
             except UnicodeDecodeError as exc:
@@ -372,9 +410,26 @@ def read_fee_schedule(path: str | Path, *, payer: str, sheet: str | None = None,
     return rates, problems
 
 
+_FIELD_TEXT = ("hcpcs", "rate", "pct_of_medicare", "modifier", "setting", "effective")
+
+
 def _rates_from_table(raw: pd.DataFrame, *, fname: str, sheet: str | None, payer: str, as_of: dt.date | None,
                       lookup: dict[str, str] | None) -> tuple[pd.DataFrame, list[Problem], str]:
-    """The vectorised body of :func:`read_fee_schedule`; also returns the code column's header."""
+    """The body of :func:`read_fee_schedule`; also returns the code column's header."""
+    fields, problems = _fields(raw, fname=fname, sheet=sheet, payer=payer, lookup=lookup)
+    rates, found = _check_rows(fields, as_of)
+    return rates, problems + found, fields.attrs["code_column"]
+
+
+def _fields(raw: pd.DataFrame, *, fname: str, sheet: str | None, payer: str,
+            lookup: dict[str, str] | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """One fee schedule's cells as text, per field, with where each row comes from.
+
+    Returns a frame with ``payer, file, sheet, row``, the text of each field of
+    :data:`_FIELD_TEXT` and the header of its column (``col_<field>``, "" when absent), and the
+    file's unknown-payer problems. Raises RatekitError when the file has no rows or lacks the code
+    or the rate column.
+    """
     if raw.empty or raw.shape[1] == 0:
         raise RatekitError(Problem(fname, "the fee schedule has no rows", sheet=sheet,
                                    fix="export the fee schedule again with its rates"))
@@ -386,89 +441,110 @@ def _rates_from_table(raw: pd.DataFrame, *, fname: str, sheet: str | None, payer
         raise RatekitError(Problem(fname, "no rate column", sheet=sheet, row=1, value=", ".join(map(str, raw.columns)),
                                    fix=f"name a column one of: {', '.join(HEADER_SYNONYMS['rate'][:6])} "
                                        "(or '% of Medicare' for a percent of Medicare)"))
-    text = {f: _text(table[c]) for f, c in cols.items() if f != "units"}
-    empty = pd.Series("", index=table.index, dtype="str")
-    code_t, rate_t = text["hcpcs"], text.get("rate", empty)
-    pct_t, mod_t = text.get("pct_of_medicare", empty), text.get("modifier", empty)
-    set_t, eff_t = text.get("setting", empty), text.get("effective", empty)
+    n = len(table)
     rownum = table.index.to_numpy() + 2  # header is row 1 of the file
-    problems: list[tuple[int, int, Problem]] = []  # (row, order, problem) so they list in row order
+    out = {"payer": np.full(n, payer, dtype=object), "file": np.full(n, fname, dtype=object),
+           "sheet": np.full(n, sheet or "", dtype=object), "row": rownum}
+    for name in _FIELD_TEXT:
+        out[name] = _text(table[cols[name]]).to_numpy(dtype=object) if name in cols else np.full(n, "", dtype=object)
+        out[f"col_{name}"] = np.full(n, str(cols.get(name, "")), dtype=object)
+    fields = pd.DataFrame(out)
+    problems: list[Problem] = []
+    if "payer" in cols and lookup is not None:
+        names = _text(table[cols["payer"]])
+        pcodes, owner = _per_unique(names, lambda u: payer if u == "" else lookup.get(normalise_name(u), ""))
+        owner = owner[pcodes]
+        blank = (fields["hcpcs"] == "") & (fields["rate"] == "") & (fields["pct_of_medicare"] == "")
+        unknown = (owner == "") & ~blank.to_numpy()
+        for i in np.flatnonzero(unknown):
+            problems.append(Problem(fname, "unknown payer", sheet=sheet, row=int(rownum[i]), column=cols["payer"],
+                                    value=names.iloc[i],
+                                    fix="use a payer name from client.yaml or add it to that payer's aliases"))
+        fields = fields[owner == payer].reset_index(drop=True)
+    fields.attrs["code_column"] = str(cols["hcpcs"])
+    return fields, problems
+
+
+def _check_rows(fields: pd.DataFrame, as_of: dt.date | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check and parse fee-schedule rows (of one file or many) in one vectorised pass.
+
+    Each row gets at most one error, the first of: code, modifier, rate or percent, setting,
+    effective date. Then repeated rows and rates not in force on ``as_of`` are dealt with
+    (:func:`_check_duplicates`, :func:`_in_force`).
+    """
+    f = fields
+    code_t, rate_t, pct_t = f["hcpcs"], f["rate"], f["pct_of_medicare"]
+    mod_t, set_t, eff_t = f["modifier"], f["setting"], f["effective"]
+    problems: list[tuple[int, str, int, int, Problem]] = []  # sort keys, so problems list file by file, row by row
     order = iter(range(10**9))
+    files, sheets, rows = f["file"].to_numpy(), f["sheet"].to_numpy(), f["row"].to_numpy()
 
-    def report(mask: np.ndarray, message: str, column: str | None, values: pd.Series | None, fix: str,
-               severity: str = "error", messages: np.ndarray | None = None) -> None:
+    def report(mask: np.ndarray, message: str, field_name: str, fix: str, values: pd.Series | None = None,
+               column: np.ndarray | None = None) -> None:
+        cols = f[f"col_{field_name}"].to_numpy() if column is None else column
+        vals = (f[field_name] if values is None else values).to_numpy()
         for i in np.flatnonzero(mask):
-            problems.append((int(rownum[i]), next(order), Problem(
-                fname, messages[i] if messages is not None else message, sheet=sheet, row=int(rownum[i]),
-                column=column, value=None if values is None else values.iloc[i], fix=fix, severity=severity)))
+            problems.append((files[i], sheets[i], int(rows[i]), next(order), Problem(
+                files[i], message, sheet=sheets[i] or None, row=int(rows[i]), column=cols[i] or None,
+                value=vals[i], fix=fix)))
 
-    keep = ~((code_t == "") & (rate_t == "") & (pct_t == "")).to_numpy()  # blank lines
-    if "payer" in text and lookup is not None:
-        pcodes, mapped = _per_unique(text["payer"], lambda u: payer if u == "" else lookup.get(normalise_name(u), ""))
-        owner = mapped[pcodes]
-        unknown = keep & (owner == "")
-        report(unknown, "unknown payer", cols["payer"], text["payer"],
-               "use a payer name from client.yaml or add it to that payer's aliases")
-        keep &= owner == payer
-    bad = ~keep  # rows already dealt with
+    bad = ((code_t == "") & (rate_t == "") & (pct_t == "")).to_numpy(copy=True)  # blank lines
 
-    ccodes, cclean = _per_unique(code_t, clean_code)
-    code = pd.Series(cclean[ccodes], index=table.index, dtype="str")
-    _, cvalid = _per_unique(code, lambda c: bool(_CODE.match(c)))
-    code_ok = cvalid[pd.factorize(code)[0]].astype(bool)
+    ccodes, cinfo = _per_unique(code_t, _code_info)
+    code = np.array([c[0] for c in cinfo[:-1]] + [""], dtype=object)[ccodes]
+    code_ok = np.array([c[1] for c in cinfo[:-1]] + [False], dtype=bool)[ccodes]
     m = ~bad & ~code_ok
-    report(m, "not a CPT/HCPCS code", cols["hcpcs"], code_t, "use a 5-character code such as 99213 or G0439")
+    report(m, "not a CPT/HCPCS code", "hcpcs", "use a 5-character code such as 99213 or G0439")
     bad |= m
 
-    mod = mod_t.str.upper()
-    mcodes, mvalid = _per_unique(mod, lambda v: bool(_MODIFIER.match(v)))
-    m = ~bad & ~mvalid[mcodes].astype(bool)
-    report(m, "a modifier is two letters or digits", cols.get("modifier"), mod_t, "e.g. 26, TC or leave empty")
+    mcodes, minfo = _per_unique(mod_t, lambda v: (v.upper(), bool(_MODIFIER.match(v.upper()))))
+    mod = np.array([x[0] for x in minfo[:-1]] + [""], dtype=object)[mcodes]
+    m = ~bad & ~np.array([x[1] for x in minfo[:-1]] + [True], dtype=bool)[mcodes]
+    report(m, "a modifier is two letters or digits", "modifier", "e.g. 26, TC or leave empty")
     bad |= m
 
-    rcodes, rparsed = _per_unique(rate_t, _rate_cell)
-    rkind = np.array([r[0] for r in rparsed[:-1]] + [""], dtype=object)[rcodes]
-    ramount = np.array([np.nan if r[1] is None else r[1] for r in rparsed[:-1]] + [np.nan], dtype=float)[rcodes]
-    ryear = np.array([r[2] for r in rparsed[:-1]] + [""], dtype=object)[rcodes]
-    pcodes_, pparsed = _per_unique(pct_t, _pct_cell)
-    pkind = np.array([r[0] for r in pparsed[:-1]] + [""], dtype=object)[pcodes_]
-    pvalue = np.array([np.nan if r[1] is None else r[1] for r in pparsed[:-1]] + [np.nan], dtype=float)[pcodes_]
-    rate_col = cols.get("rate")
-    pct_col = cols.get("pct_of_medicare")
+    rcodes, runiq = pd.factorize(rate_t)
+    rkind, ramount, ryear = (a[rcodes] for a in _rate_cells(np.asarray(runiq, dtype=object)))
+    pcodes, pparsed = _per_unique(pct_t, _pct_cell)
+    pkind = np.array([r[0] for r in pparsed[:-1]] + [""], dtype=object)[pcodes]
+    pvalue = np.array([np.nan if r[1] is None else r[1] for r in pparsed[:-1]] + [np.nan], dtype=float)[pcodes]
     pct_fix = "write the percent, e.g. 120% (or 1.2 for 1.2 times Medicare)"
 
     m = ~bad & (rkind == "bad")
-    report(m, "the rate is not a number", rate_col, rate_t, "write the allowed amount, e.g. 112.50")
+    report(m, "the rate is not a number", "rate", "write the allowed amount, e.g. 112.50")
     bad |= m
     m = ~bad & (rkind == "bare_pct")
-    report(m, "a percent in the rate column must say of what", rate_col, rate_t,
+    report(m, "a percent in the rate column must say of what", "rate",
            "write it as '120% of Medicare', or put the percent in a '% of Medicare' column")
     bad |= m
     m = ~bad & (rkind == "money") & (ramount < 0)
-    report(m, "the rate is negative", rate_col, rate_t, "write the allowed amount as a positive number")
+    report(m, "the rate is negative", "rate", "write the allowed amount as a positive number")
     bad |= m
-    from_pct_col = (rkind == "blank")
+    from_pct_col = rkind == "blank"
     m = ~bad & from_pct_col & (pkind == "bad")
-    report(m, "the percent of Medicare is not a number", pct_col, pct_t, pct_fix)
+    report(m, "the percent of Medicare is not a number", "pct_of_medicare", pct_fix)
     bad |= m
     m = ~bad & from_pct_col & (pkind == "ambiguous")
-    report(m, "the percent of Medicare is ambiguous (a percent or a multiple?)", pct_col, pct_t,
+    report(m, "the percent of Medicare is ambiguous (a percent or a multiple?)", "pct_of_medicare",
            "write 120% for 120% of Medicare, or 1.2 for 1.2 times Medicare")
     bad |= m
     m = ~bad & from_pct_col & (pkind == "blank")
-    report(m, "the rate is missing", rate_col or pct_col, None,
-           "write the allowed amount, e.g. 112.50, or a percent such as '120% of Medicare'")
+    report(m, "the rate is missing", "rate", "write the allowed amount, e.g. 112.50, or a percent such as "
+           "'120% of Medicare'", column=np.where(f["col_rate"] != "", f["col_rate"], f["col_pct_of_medicare"]))
     bad |= m
     is_pct = (rkind == "pct") | (from_pct_col & (pkind == "pct"))
     percent = np.where(rkind == "pct", ramount, pvalue)
-    e4_ok = np.array([np.isnan(p) or _percent_e4(repr(float(p))) is not None for p in percent]) if is_pct.any() \
-        else np.ones(len(percent), dtype=bool)
-    for in_rate, column, values in ((rkind == "pct", rate_col, rate_t), (rkind != "pct", pct_col, pct_t)):
+    e4_ok = np.ones(len(percent), dtype=bool)
+    if is_pct.any():
+        distinct = pd.unique(percent[is_pct & ~np.isnan(percent)])
+        inexact = [v for v in distinct if _percent_e4(repr(float(v))) is None]
+        e4_ok = ~np.isin(percent, inexact)
+    for in_rate, name in ((rkind == "pct", "rate"), (rkind != "pct", "pct_of_medicare")):
         m = ~bad & is_pct & in_rate & ~(percent > 0)
-        report(m, "the percent of Medicare must be more than 0", column, values, pct_fix)
+        report(m, "the percent of Medicare must be more than 0", name, pct_fix)
         bad |= m
         m = ~bad & is_pct & in_rate & ~e4_ok
-        report(m, "the percent of Medicare has more than 4 decimals", column, values, "round it to at most 4 decimals")
+        report(m, "the percent of Medicare has more than 4 decimals", name, "round it to at most 4 decimals")
         bad |= m
     years = sorted({y for y in ryear[~bad & is_pct] if y})
     year_release = {}
@@ -480,47 +556,50 @@ def _rates_from_table(raw: pd.DataFrame, *, fname: str, sheet: str | None, payer
     release = np.array([year_release.get(y, "") for y in ryear], dtype=object) if years else \
         np.full(len(ryear), "", dtype=object)
     m = ~bad & is_pct & (ryear != "") & (release == "")
-    report(m, "no Medicare fee schedule of that year is available", rate_col, rate_t,
-           f"use a year of {', '.join(sorted({str(medicare._raw.release_year(n)) for n in medicare.releases()}))} "
-           "or add that release's CMS files")
+    if m.any():
+        known = sorted({str(medicare._raw.release_year(n)) for n in medicare.releases()})
+        report(m, "no Medicare fee schedule of that year is available", "rate",
+               f"use a year of {', '.join(known)} or add that release's CMS files")
     bad |= m
 
     scodes, sparsed = _per_unique(set_t, parse_setting)
     setting = sparsed[scodes]
-    m = ~bad & np.array([s is None for s in setting])
-    report(m, "unknown place of service", cols.get("setting"), set_t, _SETTING_FIX)
+    m = ~bad & np.array([x is None for x in sparsed[:-1]] + [False], dtype=bool)[scodes]
+    report(m, "unknown place of service", "setting", _SETTING_FIX)
     bad |= m
 
     ecodes, euniq = pd.factorize(eff_t)
-    eparsed = pd.to_datetime(pd.Series(euniq, dtype="str"), errors="coerce", format="mixed") if len(euniq) else \
-        pd.Series([], dtype="datetime64[us]")
-    effective = pd.Series(np.asarray(eparsed.to_numpy(dtype="datetime64[us]"))[ecodes] if len(euniq) else
-                          np.full(len(eff_t), np.datetime64("NaT"), dtype="datetime64[us]"), index=table.index)
-    m = ~bad & (eff_t != "").to_numpy() & effective.isna().to_numpy()
-    report(m, "the effective date is not a date", cols.get("effective"), eff_t, "write it as YYYY-MM-DD, e.g. 2025-01-01")
+    if len(euniq):
+        parsed = pd.to_datetime(pd.Series(np.asarray(euniq, dtype=object), dtype="str"), errors="coerce",
+                                format="mixed").to_numpy(dtype="datetime64[us]")
+        effective = np.append(parsed, np.datetime64("NaT"))[ecodes]
+    else:
+        effective = np.full(len(eff_t), np.datetime64("NaT"), dtype="datetime64[us]")
+    m = ~bad & (eff_t != "").to_numpy() & np.isnat(effective)
+    report(m, "the effective date is not a date", "effective", "write it as YYYY-MM-DD, e.g. 2025-01-01")
     bad |= m
 
     good = ~bad
     rates = pd.DataFrame({
-        "payer": payer,
-        "hcpcs": code[good].to_numpy(),
-        "modifier": mod[good].to_numpy(),
-        "setting": pd.Series(setting[good], dtype="str").to_numpy() if good.any() else np.array([], dtype=object),
+        "payer": pd.array(f["payer"].to_numpy()[good], dtype="str"),
+        "hcpcs": pd.array(code[good], dtype="str"),
+        "modifier": pd.array(mod[good], dtype="str"),
+        "setting": pd.array(setting[good].astype(object), dtype="str"),
         "rate": np.where(is_pct, np.nan, ramount)[good],
-        "rate_basis": np.where(is_pct, "pct_of_medicare", "flat")[good],
+        "rate_basis": pd.array(np.where(is_pct, "pct_of_medicare", "flat")[good], dtype="str"),
         "contract_percent": np.where(is_pct, percent, np.nan)[good],
-        "medicare_release": release[good],
-        "effective_date": effective[good].to_numpy(),
-        "file": fname,
-        "sheet": sheet or "",
-        "row": rownum[good],
-    }, columns=RATE_COLUMNS)
-    rates = rates.astype({c: "str" for c in ("payer", "hcpcs", "modifier", "setting", "rate_basis", "medicare_release",
-                                              "file", "sheet")})
-    listed = [p for _, _, p in sorted(problems, key=lambda t: (t[0], t[1]))]
-    rates, dup_problems = _check_duplicates(rates, fname, sheet, rate_col or pct_col or "rate")
-    rates, date_problems = _in_force(rates, as_of, fname, sheet, cols.get("effective"))
-    return rates, listed + dup_problems + date_problems, cols["hcpcs"]
+        "medicare_release": pd.array(release[good], dtype="str"),
+        "effective_date": effective[good],
+        "file": pd.array(files[good], dtype="str"),
+        "sheet": pd.array(sheets[good], dtype="str"),
+        "row": rows[good],
+    })
+    rate_col = np.where(f["col_rate"] != "", f["col_rate"], f["col_pct_of_medicare"])[good]
+    eff_col = f["col_effective"].to_numpy()[good]
+    listed = [t[-1] for t in sorted(problems, key=lambda t: t[:4])]
+    rates, dup_problems = _check_duplicates(rates, rate_col)
+    rates, date_problems = _in_force(rates, as_of, eff_col)
+    return rates, listed + dup_problems + date_problems
 
 
 def _label(code: str, mod: str, setting: str = "") -> str:
@@ -535,11 +614,11 @@ def _shown_rate(row) -> str:
     return f"{row.rate:.2f}"
 
 
-def _check_duplicates(rates: pd.DataFrame, fname: str, sheet: str | None,
-                      rate_column: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _check_duplicates(rates: pd.DataFrame, rate_column: np.ndarray) -> tuple[pd.DataFrame, list[Problem]]:
     """Drop repeated codes: exact repeats are a warning, different rates for one code an error.
 
     Rows repeat when they share payer, code, modifier, setting and effective date.
+    ``rate_column`` holds the header of each row's rate column (for the problem's column).
     """
     key = ["payer", "hcpcs", "modifier", "setting", "effective_date"]
     repeated = rates.duplicated(key, keep=False)
@@ -551,45 +630,47 @@ def _check_duplicates(rates: pd.DataFrame, fname: str, sheet: str | None,
         first = group.iloc[0]
         label = _label(first.hcpcs, first.modifier, first.setting)
         first_row = int(group["row"].iloc[0])
+        sheet = first.sheet or None
         if len(group[what].drop_duplicates()) > 1:
             conflicting.append(group.index)
-            problems.append(Problem(fname, f"code {label} appears with different rates", sheet=sheet,
-                                    row=int(group["row"].iloc[1]), column=rate_column,
+            problems.append(Problem(first.file, f"code {label} appears with different rates", sheet=sheet,
+                                    row=int(group["row"].iloc[1]), column=rate_column[group.index[1]] or None,
                                     value=", ".join(_shown_rate(r) for r in group.itertuples()),
                                     fix=f"keep one rate for {label} (first at row {first_row})"))
         else:
-            problems.append(Problem(fname, f"code {label} is listed twice with the same rate", sheet=sheet,
+            problems.append(Problem(first.file, f"code {label} is listed twice with the same rate", sheet=sheet,
                                     row=int(group["row"].iloc[1]), severity="warning",
                                     fix=f"remove the repeated row (first at row {first_row})"))
     keep = ~rates.duplicated(key, keep="first")
     for index in conflicting:
         keep[index] = False
-    problems.sort(key=lambda p: p.row)
+    problems.sort(key=lambda p: (p.file, p.sheet or "", p.row))
     return rates[keep].reset_index(drop=True), problems
 
 
-def _in_force(rates: pd.DataFrame, as_of: dt.date | None, fname: str, sheet: str | None,
-              column: str | None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Keep per code, modifier and setting the latest rate effective on or before ``as_of``."""
+def _in_force(rates: pd.DataFrame, as_of: dt.date | None,
+              effective_column: np.ndarray | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Keep per payer, code, modifier and setting the latest rate effective on or before ``as_of``."""
     if as_of is None or rates["effective_date"].isna().all():
         return rates, []
     when = pd.Timestamp(as_of)
     future = rates["effective_date"] > when
     key = ["payer", "hcpcs", "modifier", "setting"]
     current = rates[~future]
+    columns = pd.Series(effective_column if effective_column is not None else "", index=rates.index)
     only_future = rates[future & ~rates.set_index(key).index.isin(current.set_index(key).index)]
     problems = []
     for _, group in only_future.groupby(key, sort=False):
         first = group.sort_values("effective_date").iloc[0]
         problems.append(Problem(
-            fname, f"code {_label(first.hcpcs, first.modifier, first.setting)} has only rates effective after "
-                   f"{as_of.isoformat()}", sheet=sheet, row=int(first.row), column=column,
-            value=first.effective_date.date().isoformat(), severity="warning",
+            first.file, f"code {_label(first.hcpcs, first.modifier, first.setting)} has only rates effective after "
+                        f"{as_of.isoformat()}", sheet=first.sheet or None, row=int(first.row),
+            column=columns[first.name] or None, value=first.effective_date.date().isoformat(), severity="warning",
             fix=f"add the rate in force on {as_of.isoformat()}, or set benchmark_date in client.yaml"))
     ordered = current.assign(_when=current["effective_date"].fillna(pd.Timestamp.min)).sort_values(
         key + ["_when"], kind="stable")
     latest = ordered.drop_duplicates(key, keep="last").drop(columns="_when")
-    return latest.sort_values("row", kind="stable").reset_index(drop=True), problems
+    return latest.sort_index().reset_index(drop=True), problems
 
 
 # --- percent of Medicare ---------------------------------------------------------------------------
@@ -615,11 +696,12 @@ def _contract_rows(client: Client, rates: pd.DataFrame, utilization: pd.DataFram
             medicare.newest_release(contract.medicare_year) if contract.medicare_year else "")
         frames.append(pd.DataFrame({
             "payer": payer.name, "hcpcs": todo["hcpcs"].to_numpy(), "modifier": todo["modifier"].to_numpy(),
-            "setting": todo["setting"].to_numpy(), "rate": np.nan, "rate_basis": "pct_of_medicare",
-            "contract_percent": float(contract.percent_of_medicare), "medicare_release": release,
-            "effective_date": pd.NaT, "file": f"{client.client_id}/client.yaml",
-            "sheet": f"payers[{i}].contract", "row": np.nan}, columns=RATE_COLUMNS))
-    return pd.concat(frames, ignore_index=True) if frames else rates.iloc[:0]
+            "setting": todo["setting"].to_numpy(), "rate": np.full(len(todo), np.nan), "rate_basis": "pct_of_medicare",
+            "contract_percent": np.full(len(todo), float(contract.percent_of_medicare)), "medicare_release": release,
+            "effective_date": pd.Series(pd.NaT, index=range(len(todo)), dtype="datetime64[us]").to_numpy(),
+            "file": f"{client.client_id}/client.yaml", "sheet": f"payers[{i}].contract",
+            "row": np.full(len(todo), np.nan)}))
+    return pd.concat(frames, ignore_index=True)[RATE_COLUMNS] if frames else rates.iloc[:0]
 
 
 def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str,
@@ -663,15 +745,15 @@ def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str,
         return flat.reset_index(drop=True), problems
     pct = pd.concat(priced, ignore_index=True)
     pct["_line"] = np.arange(len(pct))
-    explicit = set(zip(rates["payer"], rates["hcpcs"], rates["modifier"], rates["setting"]))
+    key = ["payer", "hcpcs", "modifier", "setting"]
+    explicit = rates.loc[rates["setting"] != "", key].drop_duplicates().assign(_taken=True)
     one = pct[pct["setting"] != ""]
     parts = [one.assign(_amount=np.where(one["setting"] == "facility", one["facility_amount"],
                                          one["nonfacility_amount"]))]
     both = pct[pct["setting"] == ""]
     for s in SETTINGS:
-        part = both.assign(setting=s, _amount=both[f"{s}_amount"])
-        taken = [(p, c, m, s) in explicit for p, c, m in zip(part["payer"], part["hcpcs"], part["modifier"])]
-        parts.append(part[~np.array(taken, dtype=bool)])
+        part = both.assign(setting=s, _amount=both[f"{s}_amount"]).merge(explicit, on=key, how="left")
+        parts.append(part[part["_taken"].isna()].drop(columns="_taken"))
     expanded = pd.concat(parts, ignore_index=True)
     priced_lines = set(expanded.loc[expanded["_amount"].notna(), "_line"])
     for r in pct[~pct["_line"].isin(priced_lines)].itertuples():
@@ -686,7 +768,7 @@ def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str,
     e4 = np.array([_percent_e4(repr(float(p))) for p in expanded["contract_percent"]], dtype=np.int64)
     expanded["rate"] = ((cents * e4 + 500_000) // 1_000_000) / 100.0
     out = pd.concat([flat, expanded[RATE_COLUMNS]], ignore_index=True)
-    return out, problems
+    return out.astype({"rate": float, "contract_percent": float, "row": float}), problems
 
 
 # --- utilization -----------------------------------------------------------------------------------
@@ -719,7 +801,7 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
     """
     path = Path(path)
     fname = display_name or str(path)
-    raw = _read_table(path, None, fname)
+    raw = _read_table(path, None, fname, categorical=True)
     if raw.empty or raw.shape[1] == 0:
         raise RatekitError(Problem(fname, "the utilization file has no rows", fix="export it again with its volumes"))
     table, cols = _header_row(raw, ("payer", "hcpcs", "units"))
@@ -736,8 +818,11 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
         if field_name not in cols:
             return np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
         values = table[cols[field_name]]
-        codes, uniq = pd.factorize(values, use_na_sentinel=True)
-        texts = np.array([_cell_text(u) for u in uniq] + [""], dtype=object)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, uniq = values.cat.codes.to_numpy(dtype=np.int64), values.cat.categories
+        else:
+            codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        texts = np.array([_cell_text(u) for u in np.asarray(uniq, dtype=object)] + [""], dtype=object)
         codes = np.where(codes < 0, len(uniq), codes)
         return codes, texts
 
@@ -767,8 +852,8 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
                 fix="use a payer name from client.yaml or add it to that payer's aliases")))
     bad |= unknown
 
-    code_clean = np.array([clean_code(t) for t in c_text], dtype=object)
-    code_ok = np.array([bool(_CODE.match(c)) for c in code_clean])
+    code_clean = np.array([_code_info(t)[0] for t in c_text], dtype=object)
+    code_ok = np.array([_code_info(t)[1] for t in c_text], dtype=bool)
     m = ~bad & ~code_ok[c_codes]
     for i in np.flatnonzero(m):
         problems.append((int(rownum[i]), 1, Problem(fname, "not a CPT/HCPCS code", row=int(rownum[i]),
@@ -811,7 +896,9 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
     k_payer = payer_i[good]
     n_code, n_mod = max(len(code_names), 1), max(len(mod_names), 1)
     key = ((k_payer * n_code + k_code) * n_mod + k_mod) * 2 + k_set
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse, uniq = pd.factorize(key)  # hashing, in order of first appearance: no sort of a million keys
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # the earliest row of each group is written last
     units = np.bincount(inverse, weights=units_val[u_codes[good]], minlength=len(uniq))
     s_part = uniq % 2
     rest = uniq // 2
@@ -826,7 +913,7 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
         "setting": pd.Series(set_names[s_part], dtype="str"),
         "units": units,
         "row": rownum[np.flatnonzero(good)[first]] if len(uniq) else np.array([], dtype=np.int64),
-    }, columns=UTILIZATION_COLUMNS)
+    })
     out = out.sort_values("row", kind="stable", ignore_index=True)
     listed = [p for _, _, p in sorted(problems, key=lambda t: (t[0], t[1]))]
     return out, listed
@@ -905,7 +992,10 @@ def _problems_of(exc: RatekitError) -> list[Problem]:
 
 
 def _read_fee_schedules(client: Client, lookup: dict[str, str]) -> tuple[pd.DataFrame, list[Problem], set, dict]:
-    """Every payer's fee schedule, unpriced. Returns rates, problems, payers whose file failed, code headers."""
+    """Every payer's fee schedule, unpriced. Returns rates, problems, payers whose file failed, code headers.
+
+    Each file is only turned into text per field; the checks then run once over every payer's rows.
+    """
     frames, problems, failed, code_headers = [], [], set(), {}
     books: dict = {}
     seen: set[str] = set()
@@ -915,21 +1005,20 @@ def _read_fee_schedules(client: Client, lookup: dict[str, str]) -> tuple[pd.Data
         fname = f"{client.client_id}/{payer.fee_schedule_file}"
         try:
             raw = _read_table(client.path(payer.fee_schedule_file), payer.sheet, fname, books)
-            rates, found, header = _rates_from_table(raw, fname=fname, sheet=payer.sheet, payer=payer.name,
-                                                     as_of=client.as_of, lookup=lookup)
+            fields, found = _fields(raw, fname=fname, sheet=payer.sheet, payer=payer.name, lookup=lookup)
+            frames.append(fields)
+            code_headers[(fname, payer.sheet or "")] = fields.attrs["code_column"]
         except RatekitError as exc:
             found = _problems_of(exc)
             failed.add(payer.name)
-            rates, header = None, None
         for p in found:  # a file shared by several payers reports its problems once
             if str(p) not in seen:
                 seen.add(str(p))
                 problems.append(p)
-        if rates is not None:
-            frames.append(rates)
-            code_headers[(fname, payer.sheet or "")] = header
-    rates = pd.concat(frames, ignore_index=True) if frames else _empty_rates()
-    return rates, problems, failed, code_headers
+    if not frames:
+        return _empty_rates(), problems, failed, code_headers
+    rates, found = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
+    return rates, problems + found, failed, code_headers
 
 
 def _empty_rates() -> pd.DataFrame:
@@ -1040,7 +1129,7 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
     if locality is not None:
         rates, found = resolve_percent_of_medicare(rates, locality_id=locality.locality_id, release=release)
         problems += found
-        codes = sorted(set(rates["hcpcs"]) | set(utilization["hcpcs"]))
+        codes = np.union1d(rates["hcpcs"].unique(), utilization["hcpcs"].unique()).tolist()
         prices = medicare.price(release, localities=[locality.locality_id], codes=codes)
         problems += _pfs_warnings(rates, prices, release, code_headers)
         problems += _volume_without_rate(utilization, rates, ufile, failed)
