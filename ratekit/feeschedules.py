@@ -667,7 +667,7 @@ def _in_force(rates: pd.DataFrame, as_of: dt.date | None,
                         f"{as_of.isoformat()}", sheet=first.sheet or None, row=int(first.row),
             column=columns[first.name] or None, value=first.effective_date.date().isoformat(), severity="warning",
             fix=f"add the rate in force on {as_of.isoformat()}, or set benchmark_date in client.yaml"))
-    ordered = current.assign(_when=current["effective_date"].fillna(pd.Timestamp.min)).sort_values(
+    ordered = current.assign(_when=current["effective_date"].fillna(pd.Timestamp("1800-01-01"))).sort_values(
         key + ["_when"], kind="stable")
     latest = ordered.drop_duplicates(key, keep="last").drop(columns="_when")
     return latest.sort_index().reset_index(drop=True), problems
@@ -704,8 +704,8 @@ def _contract_rows(client: Client, rates: pd.DataFrame, utilization: pd.DataFram
     return pd.concat(frames, ignore_index=True)[RATE_COLUMNS] if frames else rates.iloc[:0]
 
 
-def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str,
-                                release: str) -> tuple[pd.DataFrame, list[Problem]]:
+def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str, release: str,
+                                utilization: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Price percent-of-Medicare rows in dollars at the client's locality.
 
     Formula: ``rate = round_half_up(contract_percent / 100 x Medicare amount, cents)``, with the
@@ -716,8 +716,9 @@ def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str,
     (non-facility $121.91) = 146.292 -> $146.29.
 
     A row without a setting becomes one row per setting where Medicare pays an amount, except a
-    setting the same payer's file prices explicitly. A row whose code Medicare does not pay in any
-    of its settings is dropped with a warning.
+    setting the same payer's file prices explicitly; with ``utilization``, the facility row is
+    made only where the payer has facility units for the code (the non-facility row always). A
+    row whose code Medicare does not pay in any of its settings is dropped with a warning.
 
     Returns
     -------
@@ -751,9 +752,17 @@ def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str,
     parts = [one.assign(_amount=np.where(one["setting"] == "facility", one["facility_amount"],
                                          one["nonfacility_amount"]))]
     both = pct[pct["setting"] == ""]
+    billed_facility = None
+    if utilization is not None:
+        billed_facility = utilization.loc[(utilization["setting"] == "facility") & (utilization["units"] > 0),
+                                          key[:3]].drop_duplicates().assign(_billed=True)
     for s in SETTINGS:
         part = both.assign(setting=s, _amount=both[f"{s}_amount"]).merge(explicit, on=key, how="left")
-        parts.append(part[part["_taken"].isna()].drop(columns="_taken"))
+        part = part[part["_taken"].isna()].drop(columns="_taken")
+        if s == "facility" and billed_facility is not None:
+            part = part.merge(billed_facility, on=key[:3], how="left")
+            part = part[part["_billed"].notna()].drop(columns="_billed")
+        parts.append(part)
     expanded = pd.concat(parts, ignore_index=True)
     priced_lines = set(expanded.loc[expanded["_amount"].notna(), "_line"])
     for r in pct[~pct["_line"].isin(priced_lines)].itertuples():
@@ -1127,7 +1136,8 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
 
     prices = None
     if locality is not None:
-        rates, found = resolve_percent_of_medicare(rates, locality_id=locality.locality_id, release=release)
+        rates, found = resolve_percent_of_medicare(rates, locality_id=locality.locality_id, release=release,
+                                                   utilization=utilization)
         problems += found
         codes = np.union1d(rates["hcpcs"].unique(), utilization["hcpcs"].unique()).tolist()
         prices = medicare.price(release, localities=[locality.locality_id], codes=codes)
