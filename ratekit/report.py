@@ -20,6 +20,8 @@ from .benchmark import code_label, code_table
 
 BENCHMARK_LABELS = {"median": "median payer", "best": "best-paying payer",
                     "mean_of_others": "average of your other payers", "target": "target"}
+#: A payer whose percent of Medicare spans at least this much across its codes is called out (0.25 = 25 points).
+WIDE_SPREAD = 0.25
 KIND_LABELS = {"commercial": "Commercial", "medicare_advantage": "Medicare Advantage",
                "medicaid_managed_care": "Medicaid managed care"}
 
@@ -135,8 +137,21 @@ def code_table_styled(analysis: ClientAnalysis, *, n: int = 10) -> Styler:
 
 
 def paragraph(text: str) -> str:
-    """A reading as an HTML paragraph (escaped)."""
-    return f'<p class="rk-reading">{esc(text)}</p>'
+    """A reading as an HTML paragraph (escaped); empty for an empty reading."""
+    return f'<p class="rk-reading">{esc(text)}</p>' if text else ""
+
+
+def chart_benchmark(analysis: ClientAnalysis) -> float | pd.Series:
+    """The benchmark to draw on the payer index chart: one index, or one per payer when they differ."""
+    level = analysis.benchmark_index
+    if not math.isnan(level):
+        return level
+    return analysis.gaps.set_index("payer")["benchmark_index"]
+
+
+def top_codes_table(analysis: ClientAnalysis, *, n: int = 10) -> pd.DataFrame:
+    """Payer x code percent of Medicare for the top ``n`` codes (:func:`ratekit.benchmark.code_table`)."""
+    return code_table(analysis.comparison, n=n)
 
 
 def _names(items: list[str]) -> str:
@@ -226,8 +241,11 @@ def spread_reading(analysis: ClientAnalysis) -> str:
         return "Too few billed codes per payer to show a spread."
     stats["range"] = stats["max"] - stats["min"]
     widest = stats.sort_values("range", ascending=False, kind="stable").iloc[0]
-    return (f"{widest.name}'s rates vary most, from {pct(widest['min'])} to {pct(widest['max'])} of Medicare across "
-            f"{int(widest['size'])} billed codes: a single index hides codes paid far below the rest.")
+    span = f"from {pct(widest['min'])} to {pct(widest['max'])} of Medicare across {int(widest['size'])} billed codes"
+    if widest["range"] >= WIDE_SPREAD:
+        return f"{widest.name}'s rates vary most, {span}: its single index hides codes paid well below the rest."
+    return (f"Each payer pays its codes at a similar percent of Medicare; the widest spread, {widest.name}'s, runs "
+            f"{span}.")
 
 
 def top_gaps_reading(analysis: ClientAnalysis) -> str:
@@ -250,9 +268,10 @@ def below_medicare_reading(analysis: ClientAnalysis) -> str:
     if billed.empty:
         return "No payer pays below Medicare on any code you bill."
     payers = billed["payer"].nunique()
+    between = " between them" if payers > 1 else ""
     return (f"{payers} payer{'s' if payers != 1 else ''} pay{'s' if payers == 1 else ''} below Medicare on "
-            f"{len(billed)} billed code{'s' if len(billed) != 1 else ''}; bringing just those up to Medicare would add "
-            f"{money(billed['dollars_below_a_year'].sum())} a year.")
+            f"{len(billed)} billed code{'s' if len(billed) != 1 else ''}{between}; bringing just those up to Medicare "
+            f"would add {money(billed['dollars_below_a_year'].sum())} a year.")
 
 
 def proposed_increases(analysis: ClientAnalysis) -> dict[str, float]:
@@ -354,16 +373,24 @@ def peer_group_table(analysis: ClientAnalysis) -> Styler:
 
 
 def peer_group_reading(analysis: ClientAnalysis) -> str:
-    """One sentence comparing the dollars at stake against all payers and within each kind."""
+    """One sentence comparing the dollars at stake against all payers and against payers of the same kind."""
     name, target = analysis.benchmark, analysis.target
-    everyone = bm.gap_to_benchmark(analysis.index, name, target=target)["dollars_a_year"].sum()
-    same = bm.gap_to_benchmark(analysis.index, name, target=target, within_kind=True)["dollars_a_year"].sum()
-    kinds = analysis.index["kind"].nunique()
-    if kinds <= 1:
-        return "All your payers are of one kind, so the two peer groups give the same benchmark."
-    return (f"Against all payers {money(everyone)} a year is at stake; comparing each payer only with payers of its own "
-            f"kind, {money(same)}. Medicare Advantage plans usually pay close to Medicare and Medicaid plans close to "
-            f"the state's Medicaid fees, so the all-payer benchmark is a stretch for them.")
+    everyone = bm.gap_to_benchmark(analysis.index, name, target=target).set_index("payer")["dollars_a_year"]
+    same = bm.gap_to_benchmark(analysis.index, name, target=target, within_kind=True).set_index("payer")
+    if analysis.index["kind"].nunique() <= 1:
+        return "All your payers are of one kind, so both peer groups give the same benchmark."
+    change = (same["dollars_a_year"] - everyone.reindex(same.index)).sort_values(kind="stable")
+    text = (f"Against all payers {money(everyone.sum())} a year is at stake; against payers of the same kind, "
+            f"{money(same['dollars_a_year'].sum())}")
+    moves = []
+    if change.iloc[-1] > 0:
+        up = change.index[-1]
+        moves.append(f"{up} rises to {money(same.loc[up, 'dollars_a_year'])} against its own kind's "
+                     f"{pct(same.loc[up, 'benchmark_index'])}")
+    if change.iloc[0] < 0:
+        down = change.index[0]
+        moves.append(f"{down} falls to {money(same.loc[down, 'dollars_a_year'])}")
+    return text + (": " + " and ".join(moves) if moves else "") + "."
 
 
 def warnings_html(analysis: ClientAnalysis) -> str:

@@ -31,9 +31,17 @@ def _axes(ax: Axes | None, rows: int, width: float = 7) -> Axes:
 def _dollars(value: float, _pos=None) -> str:
     if abs(value) >= 1_000_000:
         return f"${value / 1_000_000:.1f}M"
-    if abs(value) >= 1_000:
+    if abs(value) >= 10_000:
         return f"${value / 1_000:.0f}k"
+    if abs(value) >= 1_000:
+        return f"${value / 1_000:.1f}k"
     return f"${value:.0f}"
+
+
+def _dollar_ticks(value: float, _pos=None) -> str:
+    if abs(value) >= 1_000_000:
+        return f"${value / 1_000_000:g}M"
+    return f"${value / 1_000:g}k" if abs(value) >= 1_000 else f"${value:g}"
 
 
 def payer_index_bars(data: pd.DataFrame, *, benchmark: float | Mapping[str, float] | pd.Series | None = None,
@@ -84,7 +92,7 @@ def payer_index_bars(data: pd.DataFrame, *, benchmark: float | Mapping[str, floa
     ax.set_xlabel("Volume-weighted % of Medicare" + (" (* few codes or units)" if small.any() else ""))
     ax.set_ylabel("")
     ax.set_xlim(0, top * 1.15)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)  # bars are sorted up: the top right is where the short bars are
     return ax
 
 
@@ -117,7 +125,7 @@ def pct_heatmap(table: pd.DataFrame, *, vmin: float = 0.6, vmax: float = 1.6, an
                 annot_kws={"fontsize": 8}, ax=ax, **kwargs)
     ax.set_xlabel("Code (most Medicare-valued volume first)")
     ax.set_ylabel("")
-    ax.tick_params(axis="x", rotation=45)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
     return ax
 
 
@@ -143,7 +151,7 @@ def dollars_at_stake_bars(gaps: pd.DataFrame, *, ax: Axes | None = None, **kwarg
     for patch, value in zip(ax.patches, order["dollars_a_year"]):
         ax.annotate(_dollars(value), (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
-    ax.xaxis.set_major_formatter(FuncFormatter(_dollars))
+    ax.xaxis.set_major_formatter(FuncFormatter(_dollar_ticks))
     ax.set_xlabel("Dollars a year at the benchmark")
     ax.set_ylabel("")
     ax.set_xlim(0, max(order["dollars_a_year"].max() if len(order) else 0, 1) * 1.2)
@@ -212,8 +220,9 @@ def top_code_gaps(code_gaps: pd.DataFrame, *, n: int = 10, ax: Axes | None = Non
         ax.annotate(f"{_dollars(row.dollars_a_year)} ({row.pct_of_medicare:.0%} vs {row.benchmark_pct:.0%})",
                     (patch.get_width(), patch.get_y() + patch.get_height() / 2), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=8)
-    ax.xaxis.set_major_formatter(FuncFormatter(_dollars))
-    ax.set_xlabel("Dollars a year below the code's benchmark rate (% of Medicare: payer vs benchmark)")
+    ax.xaxis.set_major_formatter(FuncFormatter(_dollar_ticks))
+    ax.set_xlabel("Dollars a year below the code's benchmark rate")
+    ax.set_title("(% of Medicare: the payer's rate vs the benchmark rate)", fontsize=9, loc="right")
     ax.set_ylabel("")
     ax.set_xlim(0, max(top["dollars_a_year"].max() if len(top) else 0, 1) * 1.45)
     return ax
