@@ -93,11 +93,12 @@ def write_excel(analysis: ClientAnalysis, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
     os.close(fd)
     try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for sheet, table in analysis_tables(analysis).items():
-                safe = _safe(table).replace({np.nan: None})
-                safe.to_excel(xl, sheet_name=sheet, index=False)
-                xl.sheets[sheet].freeze_panes = "A2"
+        xl = pd.ExcelWriter(tmp, engine="openpyxl")
+        for sheet, table in analysis_tables(analysis).items():
+            safe = _safe(table).replace({np.nan: None})
+            safe.to_excel(xl, sheet_name=sheet, index=False)
+            xl.sheets[sheet].freeze_panes = "A2"
+        xl.close()  # only a complete workbook is saved, then moved into place
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

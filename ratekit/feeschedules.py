@@ -675,15 +675,30 @@ def _in_force(rates: pd.DataFrame, as_of: dt.date | None,
 
 # --- percent of Medicare ---------------------------------------------------------------------------
 
-def _contract_rows(client: Client, rates: pd.DataFrame, utilization: pd.DataFrame) -> pd.DataFrame:
+def _contract_rows(client: Client, rates: pd.DataFrame,
+                   utilization: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Rows of each whole-payer ``contract:`` for the codes billed to the payer that its fee schedule lacks.
 
     A billed (code, modifier, setting) is covered when the payer's fee schedule has a rate for it in
     that setting or in both (setting ``""``).
     """
-    frames = []
+    frames, problems = [], []
     for i, payer in enumerate(client.payers, start=1):
         if payer.contract is None:
+            continue
+        contract = payer.contract
+        release = contract.medicare_release or ""
+        if contract.medicare_year:
+            try:
+                release = medicare.newest_release(contract.medicare_year)
+            except RatekitError:
+                release = None
+        if release is None or (release and release not in medicare.releases()):
+            key = "medicare_year" if contract.medicare_year else "medicare_release"
+            problems.append(Problem(
+                f"{client.client_id}/client.yaml", "no Medicare fee schedule of that year or release is available",
+                column=f"payers[{i}].contract.{key}", value=contract.medicare_year or contract.medicare_release,
+                fix=f"use one of the releases {', '.join(medicare.releases())}, or add that release's CMS files"))
             continue
         billed = utilization.loc[utilization["payer"] == payer.name, ["hcpcs", "modifier", "setting"]]
         own = rates.loc[rates["payer"] == payer.name, ["hcpcs", "modifier", "setting"]]
@@ -691,9 +706,6 @@ def _contract_rows(client: Client, rates: pd.DataFrame, utilization: pd.DataFram
                              *[own[own["setting"] == ""].assign(setting=s) for s in SETTINGS]])
         todo = billed.merge(covered.drop_duplicates(), how="left", indicator=True)
         todo = todo[todo["_merge"] == "left_only"].drop(columns="_merge")
-        contract = payer.contract
-        release = contract.medicare_release or (
-            medicare.newest_release(contract.medicare_year) if contract.medicare_year else "")
         frames.append(pd.DataFrame({
             "payer": payer.name, "hcpcs": todo["hcpcs"].to_numpy(), "modifier": todo["modifier"].to_numpy(),
             "setting": todo["setting"].to_numpy(), "rate": np.full(len(todo), np.nan), "rate_basis": "pct_of_medicare",
@@ -701,7 +713,7 @@ def _contract_rows(client: Client, rates: pd.DataFrame, utilization: pd.DataFram
             "effective_date": pd.Series(pd.NaT, index=range(len(todo)), dtype="datetime64[us]").to_numpy(),
             "file": f"{client.client_id}/client.yaml", "sheet": f"payers[{i}].contract",
             "row": np.full(len(todo), np.nan)}))
-    return pd.concat(frames, ignore_index=True)[RATE_COLUMNS] if frames else rates.iloc[:0]
+    return (pd.concat(frames, ignore_index=True)[RATE_COLUMNS] if frames else rates.iloc[:0]), problems
 
 
 def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str, release: str,
@@ -1024,10 +1036,17 @@ def _read_fee_schedules(client: Client, lookup: dict[str, str]) -> tuple[pd.Data
             if str(p) not in seen:
                 seen.add(str(p))
                 problems.append(p)
-    if not frames:
-        return _empty_rates(), problems, failed, code_headers
-    rates, found = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
-    return rates, problems + found, failed, code_headers
+    if frames:
+        rates, found = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
+        problems += found
+    else:
+        rates = _empty_rates()
+    # list them payer by payer as client.yaml orders them, then sheet and row
+    order: dict[str, int] = {}
+    for payer in client.payers:
+        order.setdefault(f"{client.client_id}/{payer.fee_schedule_file}", len(order))
+    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.sheet or "", p.row or 0))
+    return rates, problems, failed, code_headers
 
 
 def _empty_rates() -> pd.DataFrame:
@@ -1126,11 +1145,8 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
     except RatekitError as exc:
         utilization, found = _empty_utilization(), _problems_of(exc)
     problems += found
-    try:
-        contracts = _contract_rows(client, rates, utilization)
-    except RatekitError as exc:
-        contracts = rates.iloc[:0]
-        problems += _problems_of(exc)
+    contracts, found = _contract_rows(client, rates, utilization)
+    problems += found
     if len(contracts):
         rates = pd.concat([rates, contracts], ignore_index=True)
 

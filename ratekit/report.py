@@ -163,8 +163,10 @@ def _names(items: list[str]) -> str:
 
 def benchmark_sentence(analysis: ClientAnalysis) -> str:
     """Which benchmark and which peers the report uses, in one sentence."""
+    n = len(analysis.index)
     peers = ("each payer is compared with the payers of its own kind (commercial, Medicare Advantage, Medicaid "
-             "managed care)") if analysis.within_kind else f"all {len(analysis.index)} payers are compared together"
+             "managed care)") if analysis.within_kind else (
+        "both payers are compared together" if n == 2 else f"all {n} payers are compared together")
     what = {
         "median": "your median payer's index",
         "best": "your best-paying payer's index",
