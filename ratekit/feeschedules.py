@@ -58,14 +58,15 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 #: Place of service -> Medicare setting. CMS pays the facility amount in these places of service
-#: (CMS POS code set; MLN "Place of Service Codes" and the PFS facility rule): 19 off-campus and
-#: 22 on-campus outpatient hospital, 21 inpatient hospital, 23 emergency room, 24 ambulatory surgical
-#: center, 26 military facility, 31 skilled nursing facility, 34 hospice, 41/42 ambulance, 51/52
-#: psychiatric facility, 53 community mental health center, 56 psychiatric residential treatment,
-#: 61 comprehensive inpatient rehabilitation. Every other 2-digit POS (11 office, 12 home, ...)
-#: is paid the non-facility amount.
-FACILITY_POS: tuple[str, ...] = ("19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53",
-                                 "56", "61")
+#: (CMS POS code set; MLN "Place of Service Codes" and the PFS facility rule): 02 telehealth other
+#: than in the patient's home, 19 off-campus and 22 on-campus outpatient hospital, 21 inpatient
+#: hospital, 23 emergency room, 24 ambulatory surgical center, 26 military facility, 31 skilled
+#: nursing facility, 34 hospice, 41/42 ambulance, 51/52 psychiatric facility, 53 community mental
+#: health center, 56 psychiatric residential treatment, 61 comprehensive inpatient rehabilitation.
+#: Every other 2-digit POS (11 office, 12 home, 10 telehealth in the patient's home, ...) is paid
+#: the non-facility amount.
+FACILITY_POS: tuple[str, ...] = ("02", "19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52",
+                                 "53", "56", "61")
 _SETTING_WORDS: dict[str, str] = {
     "office": "nonfacility", "non facility": "nonfacility", "nonfacility": "nonfacility", "non fac": "nonfacility",
     "nf": "nonfacility", "clinic": "nonfacility", "home": "nonfacility", "professional office": "nonfacility",

@@ -238,7 +238,7 @@ def test_without_as_of_every_dated_row_is_kept_and_dates_split_duplicates(tmp_pa
 # --- settings ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, setting", [
-    ("", ""), ("11", "nonfacility"), ("office", "nonfacility"), ("Non-Facility", "nonfacility"), ("2", "nonfacility"),
+    ("", ""), ("11", "nonfacility"), ("office", "nonfacility"), ("Non-Facility", "nonfacility"), ("10", "nonfacility"), ("2", "facility"),
     ("22", "facility"), ("19", "facility"), ("21", "facility"), ("23", "facility"), ("24", "facility"),
     ("ASC", "facility"), ("Hospital", "facility"), ("facility", "facility"), ("both", ""), ("moon", None)])
 def test_parse_setting(text, setting):
