@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import benchmark, feeschedules, medicare
+from . import benchmark, feeschedules, leverage, medicare, narrative
 from .client import Client, load_client
 from .errors import Problem
 from .feeschedules import medicare_release_for
 
-__all__ = ["ClientAnalysis", "analyse", "analyse_inputs", "medicare_release_for", "report_date"]
+__all__ = ["ClientAnalysis", "LeverageAnalysis", "OFFICE_VISIT_CODE", "analyse", "analyse_inputs", "analyse_leverage",
+           "benchmark_facts", "medicare_release_for", "office_visit_rates", "report_date"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,71 @@ def analyse_inputs(inputs: "feeschedules.ClientInputs", *, benchmark_name: str =
         index=index, gaps=gaps, benchmark=benchmark_name, target=target, within_kind=within_kind,
         code_gaps=code_gaps, priority=benchmark.priority(gaps, index),
         below_medicare=benchmark.below_medicare(comparison), warnings=tuple(inputs.warnings))
+
+
+#: The visit that replaces an avoided ED visit, priced at each payer's own rate (domain.md: "savings =
+#: avoided visits x (ED cost - cost of the office visit that replaces it, at this payer's own rate)").
+OFFICE_VISIT_CODE = "99214"
+
+
+@dataclass(frozen=True)
+class LeverageAnalysis:
+    """The practice's value to each plan: ER savings, chronic-cost exposure, local context, paragraphs."""
+
+    assumptions: pd.DataFrame
+    office_visit_cost: pd.Series
+    savings: pd.DataFrame
+    savings_by_payer: pd.DataFrame
+    sensitivity: pd.DataFrame
+    exposure: pd.DataFrame
+    exposure_by_payer: pd.DataFrame
+    local: pd.DataFrame
+    local_text: str
+    shortage: dict | None
+    facts: list[dict]
+
+
+def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) -> pd.Series:
+    """Each payer's own contracted rate for ``code`` (global service, in the office), NaN where it has none."""
+    rates = analysis.rates
+    office = rates["setting"].isin(["", "nonfacility"]) if "setting" in rates else True
+    own = rates[(rates["hcpcs"] == code) & (rates["modifier"] == "") & office].drop_duplicates("payer")
+    series = own.set_index("payer")["rate"].reindex([p.name for p in analysis.client.payers])
+    series.name = f"{code} rate"
+    return series
+
+
+def benchmark_facts(analysis: ClientAnalysis) -> dict[str, dict]:
+    """Per payer, the rate-benchmark facts a value proposition quotes."""
+    from .report import BENCHMARK_LABELS
+
+    return {row.payer: {"pct_of_medicare": row.index, "benchmark_name": BENCHMARK_LABELS[analysis.benchmark],
+                        "benchmark_index": row.benchmark_index, "dollars_to_benchmark": row.dollars_a_year}
+            for row in analysis.gaps.itertuples()}
+
+
+def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
+    """Run the leverage model (:mod:`ratekit.leverage`) for an analysed client.
+
+    The office visit replacing an avoided ED visit is priced at each payer's own
+    :data:`OFFICE_VISIT_CODE` rate; a payer without one falls back to the
+    model's documented default (and the tables say so).
+    """
+    client = analysis.client
+    table = leverage.assumptions(client)
+    office = office_visit_rates(analysis)
+    savings = leverage.er_savings(client, office, assumptions=table)
+    exposure = leverage.chronic_cost_exposure(client)
+    local_text = leverage.local_context_text(client)
+    facts = [narrative.payer_facts(client, p.name, savings=savings, exposure=exposure, local_text=local_text,
+                                   benchmark=benchmark_facts(analysis).get(p.name)) for p in client.payers]
+    return LeverageAnalysis(
+        assumptions=table, office_visit_cost=office, savings=savings,
+        savings_by_payer=leverage.er_savings_by_payer(savings),
+        sensitivity=leverage.sensitivity(client, office, assumptions=table),
+        exposure=exposure, exposure_by_payer=leverage.chronic_cost_exposure_by_payer(exposure),
+        local=leverage.local_context(client), local_text=local_text, shortage=leverage.shortage(client),
+        facts=facts)
 
 
 def report_date() -> str:

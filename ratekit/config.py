@@ -21,10 +21,19 @@ NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 TEMPLATES_DIR: Path = PROJECT_ROOT / "templates"
 #: Rendered output (git-ignored). ``RATEKIT_REPORTS_DIR`` overrides it.
 REPORTS_DIR: Path = Path(os.environ.get("RATEKIT_REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()
+
+
+def _find_public_data() -> Path:
+    """``shared/data/public`` beside the project or beside any folder above it (worktrees nest deeper)."""
+    for folder in PROJECT_ROOT.parents:
+        candidate = folder / "shared" / "data" / "public"
+        if candidate.is_dir():
+            return candidate
+    return PROJECT_ROOT.parent / "shared" / "data" / "public"
+
+
 #: Raw public files the reference tables are built from (only needed to rebuild them).
-PUBLIC_DATA_DIR: Path = Path(
-    os.environ.get("RATEKIT_PUBLIC_DATA", PROJECT_ROOT.parent / "shared" / "data" / "public")
-)
+PUBLIC_DATA_DIR: Path = Path(os.environ.get("RATEKIT_PUBLIC_DATA") or _find_public_data())
 #: Extra Medicare PFS releases dropped in by a user: ``<dir>/<release>/PPRRVU*.csv`` ...
 USER_PFS_DIR: Path = Path(os.environ.get("RATEKIT_PFS_DIR", DATA_DIR / "pfs"))
 

@@ -33,29 +33,14 @@ import numpy as np
 import pandas as pd
 
 from . import reference
-from .client import ACCESS_FEATURES, CONDITIONS, Client
+from ._build_leverage import PLACES_MEASURES
+from .client import CONDITIONS, Client
 from .errors import Problem, RatekitError
 
 #: Dollar year every cost is normalised to: the latest full year of the CPI-U medical
 #: care index (2024, from secondary copies that agree to 0.001); 2025's annual average
 #: is still preliminary and conflicting.
 TARGET_DOLLAR_YEAR = 2024
-
-#: CDC PLACES measure for each condition (None: PLACES has no measure for it).
-PLACES_MEASURES: dict[str, str | None] = {
-    "hypertension": "BPHIGH",
-    "hyperlipidemia": "HIGHCHOL",
-    "diabetes": "DIABETES",
-    "obesity": "OBESITY",
-    "ischemic_heart_disease": "CHD",
-    "heart_failure": None,
-    "afib": None,
-    "copd": "COPD",
-    "asthma": "CASTHMA",
-    "ckd": "KIDNEY",
-    "depression": "DEPRESSION",
-    "stroke_tia": "STROKE",
-}
 
 #: Plain-words name of each condition, for tables, charts and text.
 CONDITION_LABELS: dict[str, str] = {
@@ -1133,7 +1118,8 @@ def shortage(client: Client) -> dict | None:
     }
 
 
-def _join(items: list[str]) -> str:
+def join_words(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
@@ -1155,7 +1141,7 @@ def local_context_text(client: Client, *, prevalence: str = "crude") -> str:
         why = ("no county is given for this practice (location.county_fips in client.yaml)"
                if not client.county_fips else f"county {client.county_fips} is not in CDC PLACES")
         return (f"Local prevalence and shortage are not compared: {why}. Nationally, the share of {adults} with "
-                f"each condition is: {_join(nat)} (CDC PLACES 2022).")
+                f"each condition is: {join_words(nat)} (CDC PLACES 2022).")
     place = ctx["county"].iloc[0]
 
     def phrase(r) -> str:
@@ -1164,12 +1150,12 @@ def local_context_text(client: Client, *, prevalence: str = "crude") -> str:
     more = [phrase(r) for r in ctx.itertuples() if r.ratio >= 1 + PREVALENCE_MARGIN]
     less = [phrase(r) for r in ctx.itertuples() if r.ratio <= 1 - PREVALENCE_MARGIN]
     if more:
-        text = f"According to CDC PLACES (2022), more {adults} in {place} than nationally have {_join(more)}"
+        text = f"According to CDC PLACES (2022), more {adults} in {place} than nationally have {join_words(more)}"
     else:
         text = (f"According to CDC PLACES (2022), none of the practice's conditions is notably more common "
                 f"among {adults} in {place} than nationally")
     if less:
-        text += f"; fewer have {_join(less)}"
+        text += f"; fewer have {join_words(less)}"
     text += "."
     if short is not None:
         if short["hpsa_score"] > 0:
@@ -1182,10 +1168,10 @@ def local_context_text(client: Client, *, prevalence: str = "crude") -> str:
 
 
 __all__ = [
-    "ACCESS_FEATURES", "CONDITIONS", "CONDITION_LABELS", "FEATURE_GROUPS", "PLACES_MEASURES",
-    "TARGET_DOLLAR_YEAR", "access_reduction", "assumptions", "chronic_cost_exposure",
-    "chronic_cost_exposure_by_payer", "condition_codes", "cost_table", "counted_patients", "cpi_factor",
-    "cpi_table", "ed_algorithm_profile", "er_savings", "er_savings_by_payer", "er_savings_total",
-    "largest_remainder", "local_context", "local_context_text", "map_diagnoses", "panel", "read_diagnoses",
-    "sensitivity", "shortage", "visit_cost_table",
+    "CONDITION_LABELS", "FEATURE_GROUPS", "PLACES_MEASURES", "TARGET_DOLLAR_YEAR",
+    "access_reduction", "assumptions", "chronic_cost_exposure", "chronic_cost_exposure_by_payer",
+    "condition_codes", "cost_table", "counted_patients", "cpi_factor", "cpi_table", "ed_algorithm_profile",
+    "er_savings", "er_savings_by_payer", "er_savings_total", "join_words", "largest_remainder",
+    "local_context", "local_context_text", "map_diagnoses", "panel", "read_diagnoses", "sensitivity",
+    "shortage", "visit_cost_table",
 ]

@@ -102,16 +102,17 @@ def _md_escape(text: str) -> str:
 
 
 def _feature_list(features: Sequence[str]) -> str:
-    return leverage._join([_FEATURES.get(f, f.replace("_", " ")) for f in features])
+    return leverage.join_words([_FEATURES.get(f, f.replace("_", " ")) for f in features])
 
 
 def _condition_names(conditions: Sequence[str]) -> str:
-    return leverage._join([leverage.CONDITION_LABELS.get(c, c) for c in conditions])
+    return leverage.join_words([leverage.CONDITION_LABELS.get(c, c) for c in conditions])
 
 
 def _condition_list(items: Sequence[Mapping]) -> str:
-    return leverage._join([f"{int(i['patients']):,} with {leverage.CONDITION_LABELS.get(i['condition'], i['condition'])}"
-                           for i in items])
+    labels = leverage.CONDITION_LABELS
+    return leverage.join_words([f"{int(i['patients']):,} with {labels.get(i['condition'], i['condition'])}"
+                                for i in items])
 
 
 # --- rendering -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
@@ -15,7 +16,7 @@ from pandas.io.formats.style import Styler
 
 from . import benchmark as bm
 from . import reference
-from .analysis import ClientAnalysis
+from .analysis import ClientAnalysis, LeverageAnalysis
 from .benchmark import code_label, code_table
 
 BENCHMARK_LABELS = {"median": "median payer", "best": "best-paying payer",
@@ -408,6 +409,7 @@ def source_keys(analysis: ClientAnalysis) -> list[str]:
     rel = analysis.release
     wanted = [f"pfs_rvu_{rel.name}", f"pfs_oppscap_{rel.name}", f"pfs_gpci_{rel.gpci_year}", "pfs_locco_2025",
               "pfs_zip5"]
+    wanted += [d.key for d in reference.datasets() if d.key.startswith("leverage_")]
     if analysis.client.synthetic:
         wanted = ["sample_clients", *wanted, "commercial_by_specialty", "medicaid_fee_index"]
     known = {d.key for d in reference.datasets()}
@@ -419,3 +421,67 @@ def sources_table(analysis: ClientAnalysis) -> Styler:
     table = reference.sources(source_keys(analysis)).drop(columns=["url"])
     table.columns = ["Data", "Source", "Release", "Caveats"]
     return table.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+
+
+# --- leverage -------------------------------------------------------------------------------------
+
+def _range(low: float, base: float, high: float, fmt) -> str:
+    return f"{fmt(base)} ({fmt(low)} – {fmt(high)})"
+
+
+def _visits(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1 or value == 0 else "<1"
+
+
+def er_savings_table(lev: LeverageAnalysis) -> Styler:
+    """ER visits avoided and dollars saved a year per payer and in total, base (low – high), with the office cost used."""
+    from .leverage import er_savings_by_payer
+
+    data = er_savings_by_payer(lev.savings, total=True)
+    table = pd.DataFrame({
+        "Payer": data["payer"],
+        "ER visits avoided a year": [_range(r.avoided_visits_low, r.avoided_visits_base, r.avoided_visits_high,
+                                            _visits) for r in data.itertuples()],
+        "Saved a year": [_range(r.savings_low, r.savings_base, r.savings_high,
+                                lambda v: money(v, round_to=10)) for r in data.itertuples()],
+        "Office visit priced at": [("" if pd.isna(r.office_visit_cost) else f"${r.office_visit_cost:,.2f} ")
+                                   + (r.office_visit_cost_source or "") for r in data.itertuples()],
+    })
+    return (table.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+            .set_caption("Emergency-room visits the practice's access avoids, base case (low – high)"))
+
+
+def exposure_table(lev: LeverageAnalysis) -> Styler:
+    """Chronic-condition cost each plan bears for members the practice manages."""
+    data = lev.exposure_by_payer
+    year = int(data["dollar_year"].dropna().iloc[0]) if data["dollar_year"].notna().any() else None
+    table = pd.DataFrame({
+        "Payer": data["payer"],
+        f"Annual cost of members' conditions ({year} $)": data["exposure"],
+        "Conditions costed": data["costed_conditions"],
+        "No published cost": data["uncosted_conditions"],
+    })
+    return (table.style.hide(axis="index").format({table.columns[1]: "${:,.0f}"}, escape="html")
+            .format_index(escape="html", axis=1)
+            .set_caption("Cost the plan bears for members whose chronic conditions the practice manages "
+                         "(not a saving)"))
+
+
+def assumptions_table(lev: LeverageAnalysis) -> Styler:
+    """Every ER-savings assumption with its range and citation."""
+    data = lev.assumptions
+    table = pd.DataFrame({"Assumption": data["label"], "Low": data["low"], "Base": data["base"],
+                          "High": data["high"], "Unit": data["unit"], "Source": data["source"],
+                          "Set by the client": data["overridden"].map({True: "yes", False: ""})})
+    return (table.style.hide(axis="index").format({c: "{:,.3g}" for c in ("Low", "Base", "High")}, escape="html")
+            .format_index(escape="html", axis=1)
+            .set_caption("ER-savings assumptions: the low, base and high cases use each end of these ranges"))
+
+
+def save_value_propositions(lev: LeverageAnalysis, output_dir: str | Path | None) -> Path | None:
+    """Write the per-payer paragraphs to ``<output_dir>/value_propositions.md`` (nothing when no folder is given)."""
+    from .narrative import export_value_propositions
+
+    if not output_dir:
+        return None
+    return export_value_propositions(lev.facts, Path(output_dir) / "value_propositions.md")

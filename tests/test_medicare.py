@@ -28,11 +28,8 @@ REST_OF_PA = "12502-99"  # GPCIs 1.000 / 0.927 / 0.925
 
 
 def _public_pfs() -> Path | None:
-    """CMS's raw files: config.PUBLIC_DATA_DIR, or ../shared next to a worktree's parent folder."""
-    for base in (config.PUBLIC_DATA_DIR, config.PROJECT_ROOT.parent.parent / "shared" / "data" / "public"):
-        if (base / "pfs").is_dir():
-            return base / "pfs"
-    return None
+    """CMS's raw files under config.PUBLIC_DATA_DIR, if present."""
+    return config.PUBLIC_DATA_DIR / "pfs" if (config.PUBLIC_DATA_DIR / "pfs").is_dir() else None
 
 
 PUBLIC_PFS = _public_pfs()

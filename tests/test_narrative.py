@@ -86,15 +86,25 @@ def test_sentences_drop_out_with_missing_facts():
     text = narrative.value_proposition(minimal, format="text")
     assert text == ("Bolt (Medicaid managed care) is one of Maple's payers. The practice lists no same-day, "
                     "after-hours or extended-hours access, so no ER savings are claimed.")
+    no_dollars = dict(FACTS, dollars_to_benchmark=None)
+    assert "94% of Medicare for the practice's mix of services, below the median payer (112%). The practice" in \
+        narrative.value_proposition(no_dollars, format="text")
     at_benchmark = dict(FACTS, pct_of_medicare=1.2, dollars_to_benchmark=0.0)
     assert "at or above the median payer (112%)." in narrative.value_proposition(at_benchmark, format="text")
     default_rate = dict(FACTS, office_cost_is_default=True)
     assert "(at the Medicare rate, as this payer's own rate was not available)" in \
         narrative.value_proposition(default_rate, format="text")
-    none_credited = dict(FACTS, access_features=["telehealth"], er_visits_base=0.0, er_savings_low=0.0,
-                         er_savings_base=0.0, er_savings_high=0.0)
-    assert "telehealth visits are not credited with ER savings" in \
-        narrative.value_proposition(none_credited, format="text")
+    none_credited = dict(FACTS, access_features=["telehealth"], er_visits_low=0.0, er_visits_base=0.0,
+                         er_visits_high=0.0, er_savings_low=0.0, er_savings_base=0.0, er_savings_high=0.0)
+    assert "Its telehealth visits are not credited with ER savings: the published evidence ratekit uses gives no " \
+        "effect size on ED use for it." in narrative.value_proposition(none_credited, format="text")
+    no_members = dict(none_credited, chronic_conditions=[], uncosted_conditions=[])
+    assert "None of this plan's members are counted with a chronic condition, so no ER savings are claimed." in \
+        narrative.value_proposition(no_members, format="text")
+    clipped = dict(FACTS, er_savings_low=0.0, er_savings_base=0.0, er_savings_high=0.0)
+    assert ("keep an estimated 6 emergency-room visits a year out of the ER (range fewer than 1 to 26), but this "
+            "payer's office rate is at or above the cost of an ED visit, so no saving is claimed.") in \
+        narrative.value_proposition(clipped, format="text")
 
 
 def test_bad_facts_raise():

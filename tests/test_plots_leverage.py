@@ -42,7 +42,8 @@ def test_er_savings_bars_are_base_and_lines_span_low_to_high():
     segments = [[tuple(pt) for pt in seg] for seg in lines.get_segments()]
     assert segments == [[(100, 0), (9000, 0)], [(50, 1), (3000, 1)], [(150, 2), (12000, 2)]]
     assert ax.yaxis_inverted()  # first payer on top
-    assert ax.xaxis.get_major_formatter()(84300, 0) == "$84,300"
+    assert ax.xaxis.get_major_formatter()(84300, 0) == "$84k"
+    assert ax.xaxis.get_major_formatter()(1_250_000, 0) == "$1.2M" and ax.xaxis.get_major_formatter()(950, 0) == "$950"
 
 
 def test_er_savings_can_draw_visits():
@@ -108,3 +109,31 @@ def test_charts_draw_on_a_given_axes_and_return_it():
     _fig, ax = plt.subplots()
     data = pd.DataFrame({"payer": ["Acme"], "savings_low": [1.0], "savings_base": [2.0], "savings_high": [3.0]})
     assert plots.er_savings(data, ax=ax) is ax
+
+
+# --- every sample client gets a full leverage section -------------------------------------------------
+
+from ratekit import client as client_mod  # noqa: E402
+from ratekit import leverage, narrative  # noqa: E402
+
+
+@pytest.mark.parametrize("client_id", client_mod.list_clients())
+def test_sample_client_leverage_section(client_id):
+    """What the report's leverage section shows, for each committed sample client (none until merged)."""
+    c = client_mod.load_client(client_id)
+    office = {p.name: float("nan") for p in c.payers}  # no rates: the documented default applies
+    savings = leverage.er_savings(c, office)
+    by_payer = leverage.er_savings_by_payer(savings, total=True)
+    assert (by_payer["savings_low"] <= by_payer["savings_base"] + 1e-9).all()
+    assert (by_payer["savings_base"] <= by_payer["savings_high"] + 1e-9).all()
+    assert (by_payer["savings_low"] >= 0).all()
+    sens = leverage.sensitivity(c, office)
+    assert sens["swing"].is_monotonic_decreasing
+    facts = narrative.all_payer_facts(c, office)
+    text = narrative.value_propositions(facts)
+    assert [f["payer"] for f in facts] == [p.name for p in c.payers]
+    assert text.count("### ") == len(c.payers)
+    plots.er_savings(by_payer)
+    plots.tornado(sens)
+    plots.local_prevalence(leverage.local_context(c), shortage=leverage.shortage(c))
+    plots.chronic_exposure(leverage.chronic_cost_exposure(c))

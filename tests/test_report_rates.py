@@ -133,3 +133,14 @@ def test_the_rendered_report_shows_the_rate_gap_analysis(tmp_path):
     nb = json.loads((tmp_path / client_id / "client_report.ipynb").read_text())
     errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
+
+
+def test_the_office_visit_for_er_savings_is_priced_at_the_office_rate():
+    from ratekit.analysis import office_visit_rates
+
+    a = analyse("denver-orthopedics")  # its payers give 99214 an office and a facility rate
+    rates = a.rates[(a.rates["hcpcs"] == "99214") & (a.rates["modifier"] == "")]
+    office = rates[rates["setting"] == "nonfacility"].set_index("payer")["rate"]
+    facility = rates[rates["setting"] == "facility"].set_index("payer")["rate"]
+    assert len(facility) and (facility < office.reindex(facility.index)).all()
+    assert office_visit_rates(a).dropna().to_dict() == office.to_dict()

@@ -4,6 +4,6 @@ Chart functions never call ``plt.show()`` and never save files: the caller decid
 ``rates`` draws the rate benchmark; ``leverage`` the chronic-cost and ER-savings model.
 """
 
-from . import rates
+from . import leverage, rates
 
-__all__ = ["rates"]
+__all__ = ["leverage", "rates"]

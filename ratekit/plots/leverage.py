@@ -18,7 +18,23 @@ from matplotlib.ticker import FuncFormatter
 
 from ..leverage import CONDITION_LABELS
 
-_DOLLARS = FuncFormatter(lambda x, _pos: f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}")
+def _compact_dollars(x: float, _pos=None) -> str:
+    """Axis dollars that fit side by side: $950, $12k, $1.2M."""
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    if x >= 1e6:
+        text = f"{x / 1e6:.1f}".rstrip("0").rstrip(".") + "M"
+    elif x >= 1e3:
+        text = f"{x / 1e3:.0f}k"
+    else:
+        text = f"{x:,.0f}"
+    return f"{sign}${text}"
+
+
+_DOLLARS = FuncFormatter(_compact_dollars)
+
+
+def _legend_below(ax: Axes) -> None:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
 
 
 def _axes(ax: Axes | None, rows: int) -> Axes:
@@ -69,7 +85,7 @@ def er_savings(data: pd.DataFrame, *, metric: str = "savings", ax: Axes | None =
     else:
         ax.set_xlabel("ED visits avoided a year")
     ax.set_xlim(left=0)
-    ax.legend(loc="lower right", frameon=False)
+    _legend_below(ax)
     ax.set_title(title if title is not None else
                  ("ER savings per payer" if metric == "savings" else "ED visits avoided per payer")
                  + " (bar: base; line: low to high)")
@@ -112,7 +128,7 @@ def tornado(data: pd.DataFrame, *, top: int | None = None, ax: Axes | None = Non
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(_DOLLARS)
     ax.set_xlabel(f"Total ER savings to all payers, USD a year (base ${base:,.0f})")
-    ax.legend(loc="lower right", frameon=False)
+    _legend_below(ax)
     ax.set_title(title if title is not None else "What moves the ER-savings estimate most")
     return ax
 
