@@ -135,12 +135,11 @@ def test_the_rendered_report_shows_the_rate_gap_analysis(tmp_path):
     assert errors == []
 
 
-def test_the_office_visit_for_er_savings_is_priced_at_the_office_rate():
+def test_the_office_visit_for_er_savings_is_priced_at_the_office_rate(tmp_path):
     from ratekit.analysis import office_visit_rates
 
-    a = analyse("denver-orthopedics")  # its payers give 99214 an office and a facility rate
-    rates = a.rates[(a.rates["hcpcs"] == "99214") & (a.rates["modifier"] == "")]
-    office = rates[rates["setting"] == "nonfacility"].set_index("payer")["rate"]
-    facility = rates[rates["setting"] == "facility"].set_index("payer")["rate"]
-    assert len(facility) and (facility < office.reindex(facility.index)).all()
-    assert office_visit_rates(a).dropna().to_dict() == office.to_dict()
+    write_client(tmp_path, fee_schedules={
+        "fee_schedules/alpha.csv": "code,rate,POS\n99214,80,22\n99214,170,11\n99213,120,\n",
+        "fee_schedules/beta.csv": "code,rate\n99213,95\n99214,130\n"})
+    a = analyse("tiny", tmp_path)
+    assert office_visit_rates(a).to_dict() == {"Alpha Health": 170.0, "Beta Care": 130.0}
