@@ -1,25 +1,31 @@
 """One client's analysis, assembled from the library: what the report notebook shows.
 
-:func:`analyse` loads a client folder, prices its codes with the Medicare engine
-at its locality and release, and runs the rate benchmark. The notebook calls it
-once and displays the pieces; nothing here is specific to a notebook.
+:func:`analyse` loads a client folder, reads and checks its files
+(:func:`ratekit.feeschedules.read_client`: rates in force, percent-of-Medicare lines priced, codes
+priced with the Medicare engine at its locality and release), and runs the rate benchmark. The
+notebook calls it once and displays the pieces; nothing here is specific to a notebook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import benchmark, feeschedules, leverage, medicare, narrative
 from .client import Client, load_client
+from .errors import Problem
+from .feeschedules import medicare_release_for
+
+__all__ = ["ClientAnalysis", "LeverageAnalysis", "OFFICE_VISIT_CODE", "analyse", "analyse_inputs", "analyse_leverage",
+           "benchmark_facts", "medicare_release_for", "office_visit_rates", "report_date"]
 
 
 @dataclass(frozen=True)
 class ClientAnalysis:
-    """Everything the report shows for one client."""
+    """Everything the report shows for one client (tables documented in :mod:`ratekit.benchmark`)."""
 
     client: Client
     locality: "medicare.Locality"
@@ -31,11 +37,21 @@ class ClientAnalysis:
     index: pd.DataFrame
     gaps: pd.DataFrame
     benchmark: str = "median"
+    #: the target multiple of Medicare when ``benchmark == "target"``
+    target: float | None = None
+    #: True when each payer is compared with the payers of its own kind only
+    within_kind: bool = False
+    code_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    priority: pd.DataFrame = field(default_factory=pd.DataFrame)
+    below_medicare: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: warnings found in the client's files (errors stop :func:`analyse` instead)
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def benchmark_index(self) -> float:
-        """The index payers are brought up to."""
-        return float(self.gaps["benchmark_index"].iloc[0]) if len(self.gaps) else float("nan")
+        """The index payers are brought up to; NaN when it differs per payer (``mean_of_others``, peer groups)."""
+        levels = self.gaps["benchmark_index"].dropna().unique() if len(self.gaps) else []
+        return float(levels[0]) if len(levels) == 1 else float("nan")
 
     @property
     def total_gap(self) -> float:
@@ -43,13 +59,8 @@ class ClientAnalysis:
         return float(self.gaps["dollars_a_year"].sum())
 
 
-def medicare_release_for(client: Client) -> str:
-    """The client's Medicare release: ``medicare_release`` if given, else the newest of ``benchmark_year``."""
-    return client.medicare_release or medicare.newest_release(client.benchmark_year)
-
-
 def analyse(client_id: str, root: str | Path | None = None, *, benchmark_name: str = "median",
-            target: float | None = None) -> ClientAnalysis:
+            target: float | None = None, within_kind: bool = False) -> ClientAnalysis:
     """Load, price and benchmark one client.
 
     Parameters
@@ -58,31 +69,43 @@ def analyse(client_id: str, root: str | Path | None = None, *, benchmark_name: s
         Folder name under ``root``.
     root : path, optional
         Folder of client folders (default: the committed sample).
-    benchmark_name : {"median", "best", "target"}
-        What low payers are brought up to (see :func:`ratekit.benchmark.benchmark_index`).
+    benchmark_name : {"median", "best", "mean_of_others", "target"}
+        What low payers are brought up to (see :mod:`ratekit.benchmark`).
     target : float, optional
         With ``benchmark_name="target"``, the target multiple of Medicare.
+    within_kind : bool
+        Compare each payer with the payers of its own kind (commercial, Medicare Advantage,
+        Medicaid managed care) instead of all payers.
 
     Raises
     ------
     RatekitError
-        When the client folder or its files have errors.
+        When the client folder or its files have errors (every problem listed).
     """
     client = load_client(client_id, root)
-    release_name = medicare_release_for(client)
-    release = medicare.load_release(release_name)
-    locality = medicare.locate(zip_code=client.zip, locality=client.locality, release=release_name)
-    rates = feeschedules.load_rates(client)
-    utilization = feeschedules.load_utilization(client)
-    codes = sorted(set(rates["hcpcs"]) | set(utilization["hcpcs"]))
-    prices = medicare.price(release_name, localities=[locality.locality_id], codes=codes)
-    comparison = benchmark.compare(rates, prices, utilization)
-    index = benchmark.payer_index(comparison)
+    inputs = feeschedules.read_client(client).raise_for_errors()
+    return analyse_inputs(inputs, benchmark_name=benchmark_name, target=target, within_kind=within_kind)
+
+
+def analyse_inputs(inputs: "feeschedules.ClientInputs", *, benchmark_name: str = "median",
+                   target: float | None = None, within_kind: bool = False) -> ClientAnalysis:
+    """Benchmark a client whose files are already read and checked (:func:`ratekit.feeschedules.read_client`).
+
+    Parameters are those of :func:`analyse`.
+    """
+    client = inputs.client
     kinds = {p.name: p.kind for p in client.payers}
+    comparison = benchmark.compare(inputs.rates, inputs.medicare, inputs.utilization)
+    index = benchmark.payer_index(comparison)
     index.insert(1, "kind", index["payer"].map(kinds))
-    gaps = benchmark.gap_to_benchmark(index, benchmark_name, target=target)
-    return ClientAnalysis(client=client, locality=locality, release=release, rates=rates, utilization=utilization,
-                          medicare=prices, comparison=comparison, index=index, gaps=gaps, benchmark=benchmark_name)
+    gaps = benchmark.gap_to_benchmark(index, benchmark_name, target=target, within_kind=within_kind)
+    code_gaps = benchmark.code_gaps(comparison, benchmark_name, target=target, kinds=kinds if within_kind else None)
+    return ClientAnalysis(
+        client=client, locality=inputs.locality, release=medicare.load_release(inputs.release),
+        rates=inputs.rates, utilization=inputs.utilization, medicare=inputs.medicare, comparison=comparison,
+        index=index, gaps=gaps, benchmark=benchmark_name, target=target, within_kind=within_kind,
+        code_gaps=code_gaps, priority=benchmark.priority(gaps, index),
+        below_medicare=benchmark.below_medicare(comparison), warnings=tuple(inputs.warnings))
 
 
 #: The visit that replaces an avoided ED visit, priced at each payer's own rate (domain.md: "savings =
@@ -108,9 +131,10 @@ class LeverageAnalysis:
 
 
 def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) -> pd.Series:
-    """Each payer's own contracted rate for ``code`` (global service), NaN where it has none."""
+    """Each payer's own contracted rate for ``code`` (global service, in the office), NaN where it has none."""
     rates = analysis.rates
-    own = rates[(rates["hcpcs"] == code) & (rates["modifier"] == "")].drop_duplicates("payer")
+    office = rates["setting"].isin(["", "nonfacility"]) if "setting" in rates else True
+    own = rates[(rates["hcpcs"] == code) & (rates["modifier"] == "") & office].drop_duplicates("payer")
     series = own.set_index("payer")["rate"].reindex([p.name for p in analysis.client.payers])
     series.name = f"{code} rate"
     return series

@@ -70,16 +70,34 @@ _LOCALITY = re.compile(r"^(\d{5})-(\d{2})$")
 
 
 @dataclass(frozen=True)
+class Contract:
+    """A whole-payer contract written as a percent of Medicare (``contract:`` under a payer).
+
+    Every code the practice bills the payer without a line in its fee schedule is paid
+    ``percent_of_medicare`` % of the Medicare amount at the client's locality, from
+    ``medicare_release`` (or the newest release of ``medicare_year``; default: the client's release).
+    """
+
+    #: the percent as written, e.g. "120" or "117.5" (kept as text so it stays exact)
+    percent_of_medicare: str
+    medicare_release: str | None = None
+    medicare_year: int | None = None
+
+
+@dataclass(frozen=True)
 class Payer:
     """One payer in a client's contract portfolio."""
 
     name: str
     kind: str
     patients: int
+    #: the payer's fee schedule file (``book.xlsx#Sheet`` for a sheet); empty when only ``contract`` is given
     fee_schedule: str
     aliases: tuple[str, ...] = ()
     #: the client's own count of this payer's patients per condition, when it has them
     conditions: dict[str, int] = field(default_factory=dict)
+    #: a whole-payer percent-of-Medicare contract, if client.yaml gives one
+    contract: Contract | None = None
 
     @property
     def sheet(self) -> str | None:
@@ -115,6 +133,8 @@ class Client:
     diagnoses: str | None = None
     notes: str = ""
     assumptions: dict = field(default_factory=dict)
+    #: warnings found in client.yaml (errors raise instead)
+    warnings: tuple[Problem, ...] = ()
 
     def path(self, relative: str) -> Path:
         """A file of this client, resolved inside its folder."""
@@ -315,7 +335,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
         benchmark_year=year, payers=tuple(payers), utilization=utilization, zip=zip_code,
         locality=locality, county_fips=county_fips, medicare_release=release, benchmark_date=bdate,
         access_features=tuple(features), conditions=conditions, diagnoses=diagnoses,
-        notes=str(raw.get("notes") or ""), assumptions=assumptions,
+        notes=str(raw.get("notes") or ""), assumptions=assumptions, warnings=tuple(problems),
     )
 
 
@@ -349,11 +369,12 @@ def _parse_payers(value, folder: Path, err) -> list[Payer]:
         if not isinstance(patients, int) or isinstance(patients, bool) or patients < 0:
             err(f"{key}.patients", "'patients' must be a whole number, 0 or more", patients)
             patients = 0
+        contract = _parse_contract(item.get("contract"), f"{key}.contract", err)
         fee = str(item.get("fee_schedule") or "").strip()
-        if not fee:
+        if not fee and contract is None:
             err(f"{key}.fee_schedule", "a payer needs a fee_schedule file", None,
-                "add 'fee_schedule: fee_schedules/<payer>.csv'")
-        else:
+                "add 'fee_schedule: fee_schedules/<payer>.csv' (or a 'contract: {percent_of_medicare: 120}')")
+        elif fee:
             _check_inside(folder, fee, f"{key}.fee_schedule", err)
         aliases = item.get("aliases") or []
         if not isinstance(aliases, list):
@@ -366,8 +387,46 @@ def _parse_payers(value, folder: Path, err) -> list[Payer]:
             seen[norm] = name
         conditions = _parse_conditions(item.get("conditions"), f"{key}.conditions", int(patients), err)
         payers.append(Payer(name=name, kind=str(kind), patients=int(patients), fee_schedule=fee,
-                            aliases=tuple(str(a) for a in aliases), conditions=conditions))
+                            aliases=tuple(str(a) for a in aliases), conditions=conditions, contract=contract))
     return payers
+
+
+def _parse_contract(value, key: str, err) -> Contract | None:
+    """Validate ``contract: {percent_of_medicare: 120, medicare_release: 2025A | medicare_year: 2025}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or "percent_of_medicare" not in value:
+        err(key, "a contract is a mapping with 'percent_of_medicare'", value,
+            "write e.g. 'contract: {percent_of_medicare: 120}' for 120% of Medicare")
+        return None
+    unknown = set(value) - {"percent_of_medicare", "medicare_release", "medicare_year"}
+    if unknown:
+        err(key, f"unknown contract key(s): {', '.join(sorted(map(str, unknown)))}", None,
+            "use percent_of_medicare and, optionally, medicare_release or medicare_year")
+    pct = value["percent_of_medicare"]
+    text = str(pct).strip().rstrip("%").strip()
+    ok = isinstance(pct, (int, float, str)) and not isinstance(pct, bool) and re.fullmatch(r"\d+(?:\.\d{1,4})?", text)
+    if not ok or float(text) <= 0:
+        err(f"{key}.percent_of_medicare", "the percent of Medicare must be a number above 0", pct,
+            "write e.g. percent_of_medicare: 120 for 120% of Medicare")
+        return None
+    if float(text) < 10:
+        err(f"{key}.percent_of_medicare", "the percent of Medicare is written as a percent", pct,
+            f"write {float(text) * 100:g} for {float(text) * 100:g}% of Medicare")
+        return None
+    release = value.get("medicare_release")
+    if release is not None:
+        release = str(release).strip().upper()
+        if not re.match(r"^\d{4}[A-D]$", release):
+            err(f"{key}.medicare_release", "a Medicare release is written YYYYQ, e.g. 2025D", value["medicare_release"])
+            release = None
+    year = value.get("medicare_year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100):
+        err(f"{key}.medicare_year", "'medicare_year' must be a year such as 2025", year)
+        year = None
+    if release is not None and year is not None:
+        err(key, "give medicare_release or medicare_year, not both", None, "keep one of them")
+    return Contract(percent_of_medicare=text, medicare_release=release, medicare_year=year)
 
 
 def _parse_conditions(value, key: str, panel: int, err) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import matplotlib
 
 from .analysis import ClientAnalysis, analyse
+from .benchmark import BENCHMARKS
 from .client import check_client_id
 from .errors import Problem, RatekitError
 
@@ -18,8 +19,8 @@ def check_parameters(client_id: str, clients_root: str = "", benchmark: str = "m
     """Raise :class:`RatekitError` naming each parameter with a wrong value."""
     check_client_id(client_id)
     problems = []
-    if benchmark not in ("median", "best", "target"):
-        problems.append(Problem("(notebook parameters)", "benchmark must be 'median', 'best' or 'target'",
+    if benchmark not in BENCHMARKS:
+        problems.append(Problem("(notebook parameters)", f"benchmark must be one of {', '.join(BENCHMARKS)}",
                                 column="benchmark", value=benchmark))
     if benchmark == "target" and not target_pct_of_medicare > 0:
         problems.append(Problem("(notebook parameters)", "benchmark='target' needs target_pct_of_medicare > 0",

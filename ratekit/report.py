@@ -7,16 +7,22 @@ here, so a name such as ``<script>`` shows as text in the physician's HTML.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from . import benchmark as bm
 from . import reference
 from .analysis import ClientAnalysis, LeverageAnalysis
-from .benchmark import code_table
+from .benchmark import code_label, code_table
 
-BENCHMARK_LABELS = {"median": "median payer", "best": "best-paying payer", "target": "target"}
+BENCHMARK_LABELS = {"median": "median payer", "best": "best-paying payer",
+                    "mean_of_others": "average of your other payers", "target": "target"}
+#: A payer whose percent of Medicare spans at least this much across its codes is called out (0.25 = 25 points).
+WIDE_SPREAD = 0.25
 KIND_LABELS = {"commercial": "Commercial", "medicare_advantage": "Medicare Advantage",
                "medicaid_managed_care": "Medicaid managed care"}
 
@@ -40,9 +46,19 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def benchmark_name(analysis: ClientAnalysis) -> str:
+    """``"median payer"``, ``"median payer of the same kind"``: what payers are brought up to, in words."""
+    name = BENCHMARK_LABELS[analysis.benchmark]
+    if analysis.within_kind and analysis.benchmark != "target":
+        name += " of the same kind"
+    return name
+
+
 def benchmark_label(analysis: ClientAnalysis) -> str:
-    """``"median payer (118% of Medicare)"``."""
-    return f"{BENCHMARK_LABELS[analysis.benchmark]} ({pct(analysis.benchmark_index)} of Medicare)"
+    """``"median payer (118% of Medicare)"``; without a percent when the benchmark differs per payer."""
+    level = analysis.benchmark_index
+    name = benchmark_name(analysis)
+    return f"{name} ({pct(level)} of Medicare)" if not math.isnan(level) else name
 
 
 def headline(analysis: ClientAnalysis) -> str:
@@ -55,8 +71,8 @@ def headline(analysis: ClientAnalysis) -> str:
     if gaps.empty or gaps["dollars_a_year"].iloc[0] <= 0:
         return "Every payer already pays at or above the benchmark; there is no gap to close."
     top = gaps.iloc[0]
-    return (f"Bringing {top['payer']} up to your {benchmark_label(analysis)} would add "
-            f"{money(top['dollars_a_year'])} a year.")
+    return (f"Bringing {top['payer']} up to your {benchmark_name(analysis)} ({pct(top['benchmark_index'])} of "
+            f"Medicare) would add {money(top['dollars_a_year'])} a year.")
 
 
 def summary_html(analysis: ClientAnalysis) -> str:
@@ -80,23 +96,33 @@ def summary_html(analysis: ClientAnalysis) -> str:
     )
 
 
+def _styled(table: pd.DataFrame, formats: dict, caption: str, *, index: bool = True) -> Styler:
+    """A Styler with every client-supplied string (cells, index, headers) HTML-escaped."""
+    style = (table.style.format(formats, escape="html", na_rep="–")
+             .format_index(escape="html", axis=0).format_index(escape="html", axis=1).set_caption(caption))
+    return style if index else style.hide(axis="index")
+
+
 def payer_table(analysis: ClientAnalysis) -> Styler:
-    """Payers with kind, % of Medicare, annual revenue and dollars a year to the benchmark."""
+    """Payers with kind, % of Medicare, annual revenue, the benchmark and dollars a year to it."""
     index = analysis.index.set_index("payer")
-    gaps = analysis.gaps.set_index("payer")
+    gaps = analysis.gaps.set_index("payer").reindex(index.index)
     table = pd.DataFrame({
         "Kind": index["kind"].map(KIND_LABELS),
         "% of Medicare": index["index"],
-        "Codes priced": index["codes"],
+        "Codes priced": index["codes"].astype(str) + index["small_sample"].map({True: " (few)", False: ""}),
         "Paid a year": index["revenue"],
         "Medicare would pay": index["medicare_revenue"],
-        f"$ a year to {BENCHMARK_LABELS[analysis.benchmark]}": gaps["dollars_a_year"].reindex(index.index),
+        "Benchmark": gaps["benchmark_index"],
+        "Increase needed": gaps["increase_to_benchmark"],
+        f"$ a year to {benchmark_name(analysis)}": gaps["dollars_a_year"],
     })
     table.index.name = "Payer"
     money_cols = ["Paid a year", "Medicare would pay", table.columns[-1]]
-    return (table.style.format({"% of Medicare": "{:.0%}", **{c: "${:,.0f}" for c in money_cols}}, escape="html")
-            .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-            .set_caption("Volume-weighted percent of Medicare by payer"))
+    return _styled(table, {"% of Medicare": "{:.0%}", "Benchmark": "{:.0%}", "Increase needed": "{:.1%}",
+                           **{c: "${:,.0f}" for c in money_cols}},
+                   "Volume-weighted percent of Medicare by payer ('few': under "
+                   f"{bm.MIN_CODES} codes or {bm.MIN_UNITS} units priced; read as indicative)")
 
 
 def code_table_styled(analysis: ClientAnalysis, *, n: int = 10) -> Styler:
@@ -109,6 +135,273 @@ def code_table_styled(analysis: ClientAnalysis, *, n: int = 10) -> Styler:
             .background_gradient(cmap="RdYlGn", vmin=0.6, vmax=1.6, axis=None)
             .set_caption(f"Percent of Medicare for your {len(table.columns)} highest-volume codes "
                          "(by Medicare-valued volume)"))
+
+
+def paragraph(text: str) -> str:
+    """A reading as an HTML paragraph (escaped); empty for an empty reading."""
+    return f'<p class="rk-reading">{esc(text)}</p>' if text else ""
+
+
+def chart_benchmark(analysis: ClientAnalysis) -> float | pd.Series:
+    """The benchmark to draw on the payer index chart: one index, or one per payer when they differ."""
+    level = analysis.benchmark_index
+    if not math.isnan(level):
+        return level
+    return analysis.gaps.set_index("payer")["benchmark_index"]
+
+
+def top_codes_table(analysis: ClientAnalysis, *, n: int = 10) -> pd.DataFrame:
+    """Payer x code percent of Medicare for the top ``n`` codes (:func:`ratekit.benchmark.code_table`)."""
+    return code_table(analysis.comparison, n=n)
+
+
+def _names(items: list[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def benchmark_sentence(analysis: ClientAnalysis) -> str:
+    """Which benchmark and which peers the report uses, in one sentence."""
+    n = len(analysis.index)
+    peers = ("each payer is compared with the payers of its own kind (commercial, Medicare Advantage, Medicaid "
+             "managed care)") if analysis.within_kind else (
+        "both payers are compared together" if n == 2 else f"all {n} payers are compared together")
+    what = {
+        "median": "your median payer's index",
+        "best": "your best-paying payer's index",
+        "mean_of_others": "the volume-weighted index of your other payers pooled",
+        "target": f"a target of {pct(analysis.target)} of Medicare",
+    }[analysis.benchmark]
+    level = analysis.benchmark_index
+    at = f" ({pct(level)} of Medicare)" if not math.isnan(level) and analysis.benchmark != "target" else ""
+    return f"Benchmark: {what}{at}; {peers}."
+
+
+def index_reading(analysis: ClientAnalysis) -> str:
+    """One sentence on the payer index chart: the range, and how many payers are below the benchmark."""
+    index = analysis.index
+    if index.empty:
+        return "No payer has priced codes with volume, so there is no index to compare."
+    low, high = index.iloc[0], index.iloc[-1]
+    below = int((analysis.gaps["dollars_a_year"] > 0).sum())
+    under_medicare = int((index["index"] < 1).sum())
+    text = (f"Your payers pay from {pct(low['index'])} ({low['payer']}) to {pct(high['index'])} ({high['payer']}) of "
+            f"Medicare for the same work; {below} of {len(index)} pay below the {benchmark_name(analysis)}")
+    text += f", and {under_medicare} below Medicare itself." if under_medicare else "."
+    return text
+
+
+def small_sample_reading(analysis: ClientAnalysis) -> str:
+    """Which payers' indices rest on few codes or units (empty string when none)."""
+    small = analysis.index[analysis.index["small_sample"]]
+    if small.empty:
+        return ""
+    parts = [f"{r.payer} ({int(r.codes)} codes, {r.units:,.0f} units)" for r in small.itertuples()]
+    verb = "rests" if len(parts) == 1 else "rest"
+    return f"The index of {_names(parts)} {verb} on few codes or units: read it as indicative."
+
+
+def dollars_reading(analysis: ClientAnalysis) -> str:
+    """One sentence on the dollars-at-stake chart: who holds most of the total."""
+    gaps = analysis.gaps
+    total = analysis.total_gap
+    if total <= 0:
+        return "No payer is below the benchmark, so no dollars are at stake against it."
+    top = gaps.iloc[0]
+    share = top["dollars_a_year"] / total
+    text = (f"{top['payer']} holds {money(top['dollars_a_year'])} of the {money(total)} a year at stake "
+            f"({pct(share)})")
+    ranked = analysis.priority
+    n80 = int((ranked["cumulative_share"] < 0.8).sum()) + 1 if len(ranked) else 0
+    if n80 > 1 and n80 < int((gaps["dollars_a_year"] > 0).sum()):
+        text += f"; the first {n80} payers hold 80% of it"
+    return text + "."
+
+
+def heatmap_reading(analysis: ClientAnalysis, *, n: int = 10) -> str:
+    """One sentence on the payer x code heatmap: the lowest cell and the payer lowest most often."""
+    table = code_table(analysis.comparison, n=n)
+    stacked = table.stack().dropna()
+    if stacked.empty:
+        return "No payer has rates for your top codes."
+    payer, code = stacked.idxmin()
+    lowest_payer = table.idxmin(axis=0).value_counts()
+    who, times = lowest_payer.index[0], int(lowest_payer.iloc[0])
+    text = f"The lowest rate among your top {table.shape[1]} codes is {payer}'s for {code}, at {pct(stacked.min())} of Medicare"
+    if times > 1:
+        text += f"; {who} pays least on {times} of the {table.shape[1]} codes"
+    return text + "."
+
+
+def spread_reading(analysis: ClientAnalysis) -> str:
+    """One sentence on the spread chart: the payer whose percent of Medicare varies most across codes."""
+    rows = analysis.comparison[analysis.comparison["pct_of_medicare"].notna() & (analysis.comparison["units"] > 0)]
+    stats = rows.groupby("payer")["pct_of_medicare"].agg(["min", "max", "size"])
+    stats = stats[stats["size"] >= 2]
+    if stats.empty:
+        return "Too few billed codes per payer to show a spread."
+    stats["range"] = stats["max"] - stats["min"]
+    widest = stats.sort_values("range", ascending=False, kind="stable").iloc[0]
+    span = f"from {pct(widest['min'])} to {pct(widest['max'])} of Medicare across {int(widest['size'])} billed codes"
+    if widest["range"] >= WIDE_SPREAD:
+        return f"{widest.name}'s rates vary most, {span}: its single index hides codes paid well below the rest."
+    return (f"Each payer pays its codes at a similar percent of Medicare; the widest spread, {widest.name}'s, runs "
+            f"{span}.")
+
+
+def top_gaps_reading(analysis: ClientAnalysis) -> str:
+    """One sentence on the top code gaps: the largest single payer-and-code gap."""
+    gaps = analysis.code_gaps
+    if gaps.empty or gaps["dollars_a_year"].iloc[0] <= 0:
+        return "No payer pays below the benchmark rate on any billed code."
+    top = gaps.iloc[0]
+    label = code_label(pd.Series([top["hcpcs"]]), pd.Series([top["modifier"]]), pd.Series([top["setting"]])).iloc[0]
+    total = gaps["dollars_a_year"].sum()
+    return (f"The largest single gap is {top['payer']} on {label}: {money(top['dollars_a_year'])} a year "
+            f"(${top['rate']:,.2f} against a benchmark rate of ${top['benchmark_rate']:,.2f}); code by code, "
+            f"gaps add up to {money(total)} a year because codes above the benchmark no longer offset those below.")
+
+
+def below_medicare_reading(analysis: ClientAnalysis) -> str:
+    """One sentence on the codes paid below Medicare."""
+    rows = analysis.below_medicare
+    billed = rows[rows["units"] > 0]
+    if billed.empty:
+        return "No payer pays below Medicare on any code you bill."
+    payers = billed["payer"].nunique()
+    between = " between them" if payers > 1 else ""
+    return (f"{payers} payer{'s' if payers != 1 else ''} pay{'s' if payers == 1 else ''} below Medicare on "
+            f"{len(billed)} billed code{'s' if len(billed) != 1 else ''}{between}; bringing just those up to Medicare "
+            f"would add {money(billed['dollars_below_a_year'].sum())} a year.")
+
+
+def proposed_increases(analysis: ClientAnalysis) -> dict[str, float]:
+    """The increase that brings each payer below the benchmark up to it, rounded up to a whole percent."""
+    gaps = analysis.gaps[analysis.gaps["dollars_a_year"] > 0]
+    return {r.payer: math.ceil(r.increase_to_benchmark * 100 - 1e-9) / 100 for r in gaps.itertuples()}
+
+
+def what_if_table(analysis: ClientAnalysis, increases: Mapping[str, float] | float | None = None) -> Styler:
+    """Current and new annual revenue per payer under proposed increases (default :func:`proposed_increases`)."""
+    table = bm.what_if(analysis.comparison, proposed_increases(analysis) if increases is None else increases)
+    table = table[table["increase"] != 0] if increases is None else table
+    shown = pd.DataFrame({"Proposed increase": table["increase"].to_numpy(),
+                          "Paid a year now": table["current_revenue"].to_numpy(),
+                          "Paid a year after": table["new_revenue"].to_numpy(),
+                          "Change": table["change"].to_numpy(),
+                          "% of Medicare after": table["new_index"].to_numpy()},
+                         index=pd.Index(table["payer"], name="Payer"))
+    return _styled(shown, {"Proposed increase": "{:.0%}", "% of Medicare after": "{:.0%}",
+                           **{c: "${:,.0f}" for c in ("Paid a year now", "Paid a year after", "Change")}},
+                   "What the proposed increases are worth on this year's volume")
+
+
+def what_if_reading(analysis: ClientAnalysis, increases: Mapping[str, float] | float | None = None) -> str:
+    """One sentence on the what-if: the total change and its share of what those payers pay now."""
+    chosen = proposed_increases(analysis) if increases is None else increases
+    table = bm.what_if(analysis.comparison, chosen)
+    moved = table[table["increase"] != 0]
+    if moved.empty:
+        return "No increase is proposed: every payer is at or above the benchmark."
+    change, now = moved["change"].sum(), moved["current_revenue"].sum()
+    how = "the increases that bring them to the benchmark (rounded up to a whole percent)" if increases is None \
+        else "the proposed increases"
+    return (f"With {how}, {len(moved)} payer{'s' if len(moved) != 1 else ''} would pay {money(change)} more a year "
+            f"({pct(change / now) if now else 'n/a'} more than today) on this year's volume.")
+
+
+def priority_table(analysis: ClientAnalysis) -> Styler:
+    """Payers in the order to negotiate: dollars at stake, share of the total, and a small-sample flag."""
+    pr = analysis.priority
+    table = pd.DataFrame({"Kind": pr["kind"].map(KIND_LABELS).to_numpy() if "kind" in pr else "",
+                          "% of Medicare": pr["index"].to_numpy(), "Benchmark": pr["benchmark_index"].to_numpy(),
+                          "Share of your work": pr["volume_share"].to_numpy(),
+                          "$ a year at stake": pr["dollars_a_year"].to_numpy(),
+                          "Share of the total": pr["share_of_total"].to_numpy(),
+                          "Few codes or units": pr["small_sample"].map({True: "yes", False: ""}).to_numpy()},
+                         index=pd.Index(pr["rank"], name="Rank"))
+    table.insert(0, "Payer", pr["payer"].to_numpy())
+    return _styled(table, {"% of Medicare": "{:.0%}", "Benchmark": "{:.0%}", "Share of your work": "{:.0%}",
+                           "$ a year at stake": "${:,.0f}", "Share of the total": "{:.0%}"},
+                   "Where to negotiate first: (benchmark − index) × the Medicare-valued work you do for the payer")
+
+
+def code_gaps_table(analysis: ClientAnalysis, *, n: int = 15) -> Styler:
+    """The ``n`` payer-and-code pairs with the most dollars a year below the code's benchmark rate."""
+    top = analysis.code_gaps[analysis.code_gaps["dollars_a_year"] > 0].head(n)
+    table = pd.DataFrame({
+        "Payer": top["payer"].to_numpy(),
+        "Code": code_label(top["hcpcs"], top["modifier"], top["setting"]).to_numpy(),
+        "Units a year": top["units"].to_numpy(), "Rate": top["rate"].to_numpy(),
+        "Benchmark rate": top["benchmark_rate"].to_numpy(), "Medicare": top["medicare_amount"].to_numpy(),
+        "% of Medicare": top["pct_of_medicare"].to_numpy(), "$ a year": top["dollars_a_year"].to_numpy()})
+    return _styled(table, {"Units a year": "{:,.0f}", "Rate": "${:,.2f}", "Benchmark rate": "${:,.2f}",
+                           "Medicare": "${:,.2f}", "% of Medicare": "{:.0%}", "$ a year": "${:,.0f}"},
+                   f"The {len(table)} largest code gaps to the {benchmark_name(analysis)}", index=False)
+
+
+def below_medicare_table(analysis: ClientAnalysis) -> Styler:
+    """Per payer: codes priced, codes paid below Medicare, share of units on them, dollars a year below."""
+    summary = bm.below_medicare_summary(analysis.comparison)
+    summary = summary[summary["codes_below"] > 0]
+    table = pd.DataFrame({"Codes priced": summary["codes_priced"].to_numpy(),
+                          "Codes below Medicare": summary["codes_below"].to_numpy(),
+                          "Share of units on them": summary["units_below_share"].to_numpy(),
+                          "$ a year below Medicare": summary["dollars_below_a_year"].to_numpy()},
+                         index=pd.Index(summary["payer"], name="Payer"))
+    return _styled(table, {"Share of units on them": "{:.0%}", "$ a year below Medicare": "${:,.0f}"},
+                   "Codes paid below Medicare (billed codes only)")
+
+
+def peer_group_table(analysis: ClientAnalysis) -> Styler:
+    """Each payer's dollars a year against all payers and against the payers of its own kind."""
+    name, target = analysis.benchmark, analysis.target
+    everyone = bm.gap_to_benchmark(analysis.index, name, target=target).set_index("payer")
+    same = bm.gap_to_benchmark(analysis.index, name, target=target, within_kind=True).set_index("payer")
+    order = analysis.index["payer"]
+    table = pd.DataFrame({
+        "Kind": analysis.index.set_index("payer")["kind"].map(KIND_LABELS).reindex(order),
+        "% of Medicare": everyone["index"].reindex(order),
+        "Benchmark, all payers": everyone["benchmark_index"].reindex(order),
+        "$ a year, all payers": everyone["dollars_a_year"].reindex(order),
+        "Benchmark, same kind": same["benchmark_index"].reindex(order),
+        "$ a year, same kind": same["dollars_a_year"].reindex(order)})
+    table.index.name = "Payer"
+    return _styled(table, {"% of Medicare": "{:.0%}", "Benchmark, all payers": "{:.0%}",
+                           "Benchmark, same kind": "{:.0%}", "$ a year, all payers": "${:,.0f}",
+                           "$ a year, same kind": "${:,.0f}"},
+                   f"The {BENCHMARK_LABELS[name]} among all payers, and among payers of the same kind")
+
+
+def peer_group_reading(analysis: ClientAnalysis) -> str:
+    """One sentence comparing the dollars at stake against all payers and against payers of the same kind."""
+    name, target = analysis.benchmark, analysis.target
+    everyone = bm.gap_to_benchmark(analysis.index, name, target=target).set_index("payer")["dollars_a_year"]
+    same = bm.gap_to_benchmark(analysis.index, name, target=target, within_kind=True).set_index("payer")
+    if analysis.index["kind"].nunique() <= 1:
+        return "All your payers are of one kind, so both peer groups give the same benchmark."
+    change = (same["dollars_a_year"] - everyone.reindex(same.index)).sort_values(kind="stable")
+    text = (f"Against all payers {money(everyone.sum())} a year is at stake; against payers of the same kind, "
+            f"{money(same['dollars_a_year'].sum())}")
+    moves = []
+    if change.iloc[-1] > 0:
+        up = change.index[-1]
+        moves.append(f"{up} rises to {money(same.loc[up, 'dollars_a_year'])} against its own kind's "
+                     f"{pct(same.loc[up, 'benchmark_index'])}")
+    if change.iloc[0] < 0:
+        down = change.index[0]
+        moves.append(f"{down} falls to {money(same.loc[down, 'dollars_a_year'])}")
+    return text + (": " + " and ".join(moves) if moves else "") + "."
+
+
+def warnings_html(analysis: ClientAnalysis) -> str:
+    """The warnings found in the client's files, one per line (for the analyst; escaped)."""
+    if not analysis.warnings:
+        return '<p class="rk-note">No warnings in the client\'s files.</p>'
+    items = "".join(f"<li>{esc(p)}</li>" for p in analysis.warnings)
+    return f'<p class="rk-note">{len(analysis.warnings)} warning(s) in the client\'s files:</p><ul>{items}</ul>'
 
 
 def source_keys(analysis: ClientAnalysis) -> list[str]:

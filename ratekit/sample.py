@@ -15,6 +15,24 @@ so the sample behaves like real practices:
 
 Medicare amounts come from :mod:`ratekit.medicare` at the client's locality.
 Usage: ``ratekit sample --out DIR --clients N --seed S``.
+
+The inputs are messy the way real ones are (the loader must cope): payers spelled through every
+alias and in upper case in the utilization; four header styles; dollar strings (``"$1,234.50"``);
+and per client, by position in the sample:
+
+0. an effective-date column with an old (2024), a current (2025) and a future (2026) rate for some
+   codes, and a Medicare Advantage payer on a whole-payer contract (``contract:
+   {percent_of_medicare: NN}``) with a short carve-out file;
+1. every payer's fee schedule in one workbook, a sheet per payer (numbers stored as numbers in
+   some sheets, a title row above the header in one, an exact duplicate row in another);
+2. contract lines written ``"NNN% of Medicare"`` in one payer's rate column, and a ``% of
+   Medicare`` column for another payer's imaging codes;
+3. a place-of-service column in the utilization (ASC and hospital-outpatient units) and a
+   ``Setting`` column with facility rates in the fee schedules.
+
+Those choices draw from their own random stream, after every other draw, so the practices, panels
+and condition counts are the same as without them. Workbooks are written with fixed timestamps:
+the same seed writes the same bytes.
 """
 
 from __future__ import annotations
@@ -238,12 +256,12 @@ def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMP
     locality = medicare.locate(zip_code=where.zip, release=release)
     prices = medicare.price(release, localities=[locality.locality_id], codes=codes)
     amount = {(r.hcpcs, r.modifier): r.nonfacility_amount for r in prices.itertuples()}
+    facility = {(r.hcpcs, r.modifier): r.facility_amount for r in prices.itertuples()}
 
-    fee_schedules: dict[str, pd.DataFrame] = {}
+    drawn: list[list[tuple[str, str, float]]] = []  # per payer: (code, modifier, rate)
     util_rows = []
     payers_yaml = []
     for j, ((kind, pname, aliases), multiple, n_pat) in enumerate(zip(chosen, multiples, patients)):
-        style = _HEADER_STYLES[(index + j) % len(_HEADER_STYLES)]
         rows = []
         for code, mod, per_patient in mix:
             medicare_amount = amount.get((code, mod))
@@ -251,15 +269,14 @@ def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMP
                 raise ValueError(f"sample code {code}{'-' + mod if mod else ''} has no {release} "
                                  f"non-facility amount at {locality.locality_id}")
             rate = round(medicare_amount * multiple * float(rng.lognormal(0.0, 0.06)), 2)
-            shown = f"${rate:,.2f}" if style[2] == "Allowed" else f"{rate:.2f}"
-            rows.append({style[0]: code, style[1]: mod, style[2]: shown})
+            rows.append((code, mod, rate))
             units = int(rng.poisson(max(per_patient * n_pat * float(rng.lognormal(0, 0.15)), 0.5)))
             if units:
                 util_rows.append({"payer": pname if rng.random() < 0.8 else aliases[0], "code": code,
                                   "modifier": mod, "units": units})
-        file = f"fee_schedules/{_slug(pname)}.csv"
-        fee_schedules[file] = pd.DataFrame(rows)
-        payers_yaml.append({"name": pname, "kind": kind, "patients": int(n_pat), "fee_schedule": file,
+        drawn.append(rows)
+        payers_yaml.append({"name": pname, "kind": kind, "patients": int(n_pat),
+                            "fee_schedule": f"fee_schedules/{_slug(pname)}.csv",
                             "aliases": [a.format(state=where.state) for a in aliases]})
 
     panel_total = int(patients.sum())
@@ -267,6 +284,23 @@ def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMP
                   for c, share in CONDITION_SHARE[specialty].items()}
     choices = ACCESS_CHOICES[specialty]
     features = [f for f in choices if rng.random() < 0.6] or [choices[0]]
+    mess = np.random.default_rng(int(rng.integers(2**63)))  # drawn last: the draws above stay as they were
+
+    utilization = pd.DataFrame(util_rows, columns=["payer", "code", "modifier", "units"])
+    utilization = _messy_payer_names(utilization, payers_yaml)
+    fee_schedules: dict[str, pd.DataFrame | dict[str, pd.DataFrame]] = {}
+    for j, rows in enumerate(drawn):
+        style = _HEADER_STYLES[(index + j) % len(_HEADER_STYLES)]
+        fee_schedules[payers_yaml[j]["fee_schedule"]] = pd.DataFrame(
+            [{style[0]: code, style[1]: mod, style[2]: f"${rate:,.2f}" if style[2] == "Allowed" else f"{rate:.2f}"}
+             for code, mod, rate in rows])
+    dress = _MESS.get(index)
+    if dress is not None:
+        dressed = dress(fee_schedules=fee_schedules, payers=payers_yaml, drawn=drawn, multiples=multiples,
+                        utilization=utilization, amount=amount, facility=facility, rng=mess)
+        if dressed is not None:
+            utilization = dressed
+
     client_yaml = {
         "name": name,
         "synthetic": True,
@@ -281,7 +315,136 @@ def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMP
         "notes": "Synthetic sample practice generated by ratekit (seeded); every figure is invented.",
     }
     return {"client_id": client_id, "yaml": client_yaml, "fee_schedules": fee_schedules,
-            "utilization": pd.DataFrame(util_rows, columns=["payer", "code", "modifier", "units"])}
+            "utilization": utilization}
+
+
+# --- messy inputs, as payers and practices send them ----------------------------------------------
+
+def _messy_payer_names(utilization: pd.DataFrame, payers: list[dict]) -> pd.DataFrame:
+    """Spell payers in the utilization the ways a practice's billing system does: every alias, upper case."""
+    out = utilization.copy()
+    for p in payers:
+        spellings = [p["name"], *p["aliases"], p["name"].upper(), f"  {p['name'].lower()} "]
+        rows = np.flatnonzero((out["payer"] == p["name"]).to_numpy() | out["payer"].isin(p["aliases"]).to_numpy())
+        # every fifth row of the payer takes the next spelling in turn (deterministic, no random draw)
+        for k, i in enumerate(rows[::5]):
+            out.loc[out.index[i], "payer"] = spellings[k % len(spellings)]
+    return out
+
+
+def _effective_dates_and_contract(*, fee_schedules, payers, drawn, multiples, utilization, rng, **_) -> None:
+    """Springfield: an old, a current and a future rate for some codes; a Medicare Advantage contract at a
+    percent of Medicare with a short carve-out file."""
+    j = 0  # the first payer's file gets an effective-date column
+    file = payers[j]["fee_schedule"]
+    table = fee_schedules[file]
+    code_col, mod_col, rate_col = table.columns
+    rows = []
+    for k, (code, mod, rate) in enumerate(drawn[j]):
+        if k % 2 == 0:
+            old = round(rate / float(rng.uniform(1.02, 1.06)), 2)
+            rows.append({code_col: code, mod_col: mod, rate_col: f"{old:.2f}", "Effective Date": "2024-01-01"})
+        rows.append({code_col: code, mod_col: mod, rate_col: table.loc[k, rate_col], "Effective Date": "2025-01-01"})
+        if k == 0:
+            rows.append({code_col: code, mod_col: mod, rate_col: f"{rate * 1.05:.2f}", "Effective Date": "2026-01-01"})
+    fee_schedules[file] = pd.DataFrame(rows)
+    ma = next(i for i, p in enumerate(payers) if p["kind"] == "medicare_advantage")
+    payers[ma]["contract"] = {"percent_of_medicare": int(round(multiples[ma] * 100))}
+    carve = fee_schedules[payers[ma]["fee_schedule"]]
+    fee_schedules[payers[ma]["fee_schedule"]] = carve[carve.iloc[:, 0].isin(["G0439", "G0438"])].reset_index(drop=True)
+
+
+def _workbook(*, fee_schedules, payers, **_) -> None:
+    """Austin: every payer's fee schedule in one workbook, a sheet per payer; one sheet with a title row
+    above its header, one with an exact duplicate row."""
+    sheets = {}
+    for j, p in enumerate(payers):
+        table = fee_schedules.pop(p["fee_schedule"])
+        sheet = p["name"][:31]
+        if j == 1:  # a repeated line, as exports sometimes carry (a warning, not an error)
+            table = pd.concat([table, table.iloc[[2]]], ignore_index=True)
+        code_col, _, rate_col = table.columns
+        if j % 2 == 0:  # spreadsheet cells: codes and plain amounts as numbers, as Excel stores them
+            table = table.assign(**{code_col: table[code_col].map(lambda c: int(c) if c.isdigit() else c),
+                                    rate_col: table[rate_col].map(lambda r: r if r.startswith("$") else float(r))})
+        if j == 2:  # a title and a blank row above the header
+            table = pd.DataFrame([["", "", ""], list(table.columns), *table.to_numpy().tolist()],
+                                 columns=["Synthetic fee schedule, effective 2025-01-01", " ", "  "])
+        sheets[sheet] = table
+        p["fee_schedule"] = f"fee_schedules/payer_fee_schedules.xlsx#{sheet}"
+    fee_schedules["fee_schedules/payer_fee_schedules.xlsx"] = sheets
+
+
+def _percent_of_medicare(*, fee_schedules, payers, drawn, multiples, amount, **_) -> None:
+    """Boston: one commercial payer writes E/M lines as "NNN% of Medicare"; another gives a '% of Medicare'
+    column for its imaging codes."""
+    commercial = [i for i, p in enumerate(payers) if p["kind"] == "commercial"]
+    first, second = commercial[0], commercial[1]
+    table = fee_schedules[payers[first]["fee_schedule"]]
+    rate_col = table.columns[2]
+    pct = int(round(multiples[first] * 100))
+    em = table.iloc[:, 0].str.startswith("992")
+    fee_schedules[payers[first]["fee_schedule"]] = table.assign(
+        **{rate_col: table[rate_col].where(~em, f"{pct}% of Medicare")})
+    table = fee_schedules[payers[second]["fee_schedule"]]
+    rate_col = table.columns[2]
+    imaging = table.iloc[:, 0].isin(["93306", "93350", "93880", "78452"])
+    pct = int(round(multiples[second] * 100))
+    fee_schedules[payers[second]["fee_schedule"]] = table.assign(
+        **{rate_col: table[rate_col].where(~imaging, ""), "% of Medicare": np.where(imaging, f"{pct}%", "")})
+
+
+_FACILITY_CODES = {"20610": "24", "20611": "24", "29125": "22", "99213": "22", "99214": "22"}
+
+
+def _places_of_service(*, fee_schedules, payers, drawn, multiples, utilization, facility, rng, **_) -> pd.DataFrame:
+    """Denver: some injections done at an ASC (POS 24) and some visits in a hospital clinic (POS 22); the
+    payers give facility rates for those codes in a Setting column."""
+    rows = []
+    for r in utilization.itertuples(index=False):
+        pos = _FACILITY_CODES.get(r.code)
+        if pos and r.units >= 4:
+            moved = r.units // 4
+            rows.append({"payer": r.payer, "code": r.code, "modifier": r.modifier, "pos": "11",
+                         "units": r.units - moved})
+            rows.append({"payer": r.payer, "code": r.code, "modifier": r.modifier, "pos": pos, "units": moved})
+        else:
+            rows.append({"payer": r.payer, "code": r.code, "modifier": r.modifier, "pos": "11", "units": r.units})
+    for j, p in enumerate(payers):
+        table = fee_schedules[p["fee_schedule"]]
+        code_col, mod_col, rate_col = table.columns
+        extra = []
+        for code, mod, _rate in drawn[j]:
+            if code in _FACILITY_CODES and not pd.isna(facility.get((code, mod))):
+                fac = facility[(code, mod)] * multiples[j] * float(rng.lognormal(0.0, 0.06))
+                extra.append({code_col: code, mod_col: mod, rate_col: f"{fac:.2f}", "Setting": "facility"})
+        table = table.assign(Setting=np.where(table[code_col].isin(list(_FACILITY_CODES)), "office", ""))
+        fee_schedules[p["fee_schedule"]] = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    return pd.DataFrame(rows, columns=["payer", "code", "modifier", "pos", "units"])
+
+
+#: Which messy inputs each sample client gets (by its position in the sample).
+_MESS = {0: _effective_dates_and_contract, 1: _workbook, 2: _percent_of_medicare, 3: _places_of_service}
+
+
+def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """Write a workbook whose bytes depend only on its cells (fixed zip times and document dates)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        for sheet, table in sheets.items():
+            table.to_excel(xl, sheet_name=sheet, index=False)
+    stamp = "2025-01-01T00:00:00Z"
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(fixed, data)
 
 
 def write_sample(out: str | Path, *, clients: int = 4, seed: int = 2025) -> list[Path]:
@@ -307,7 +470,10 @@ def write_sample(out: str | Path, *, clients: int = 4, seed: int = 2025) -> list
         text = yaml.safe_dump(data["yaml"], sort_keys=False, allow_unicode=True, width=100)
         (folder / "client.yaml").write_text(header + text, encoding="utf-8")
         for file, table in data["fee_schedules"].items():
-            table.to_csv(folder / file, index=False)
+            if isinstance(table, dict):
+                _write_xlsx(folder / file, table)
+            else:
+                table.to_csv(folder / file, index=False)
         data["utilization"].to_csv(folder / "utilization.csv", index=False)
         written.append(folder)
     return written

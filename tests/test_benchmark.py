@@ -90,3 +90,144 @@ def test_code_table(comparison):
 def test_code_label():
     s = benchmark.code_label(pd.Series(["71046", "71046"]), pd.Series(["", "26"]))
     assert s.tolist() == ["71046", "71046-26"]
+
+
+# --- settings ----------------------------------------------------------------------------------------
+
+def test_a_rate_without_setting_applies_in_both_and_a_specific_one_wins():
+    rates = pd.DataFrame({"payer": ["P1", "P1", "P2"], "hcpcs": ["99213", "99213", "99213"], "modifier": [""] * 3,
+                          "setting": ["", "facility", ""], "rate": [120.0, 96.0, 90.0]})
+    util = pd.DataFrame({"payer": ["P1", "P1", "P2"], "hcpcs": ["99213"] * 3, "modifier": [""] * 3,
+                         "setting": ["nonfacility", "facility", "facility"], "units": [10, 5, 4]})
+    out = benchmark.compare(rates, MEDICARE, util).set_index(["payer", "setting"])
+    # P1 office: 120 / 100; P1 facility: its facility rate 96 / 80; P2 facility: its one rate 90 / 80
+    assert out.loc[("P1", "nonfacility"), "pct_of_medicare"] == pytest.approx(1.2)
+    assert out.loc[("P1", "facility"), "pct_of_medicare"] == pytest.approx(1.2)
+    assert out.loc[("P2", "facility"), "pct_of_medicare"] == pytest.approx(1.125)
+    assert out.loc[("P2", "nonfacility"), "units"] == 0  # a rate with no setting shows in the office too
+    assert len(out) == 4
+
+
+# --- benchmarks, hand-worked on the example at the top -------------------------------------------------
+
+def test_mean_of_the_other_payers(comparison):
+    index = benchmark.payer_index(comparison)
+    gaps = benchmark.gap_to_benchmark(index, "mean_of_others").set_index("payer")
+    # P2: (13,200 + 1,500) / (11,000 + 1,000) = 1.225; (1.225 - 16/15) x 7,500 = 9,187.5 - 8,000 = 1,187.5
+    assert gaps.loc["P2", "benchmark_index"] == pytest.approx(1.225)
+    assert gaps.loc["P2", "dollars_a_year"] == pytest.approx(1187.5)
+    # P1: (8,000 + 1,500) / (7,500 + 1,000) = 1.1176 < 1.2; P3: 21,200 / 18,500 = 1.1459 < 1.5
+    assert gaps.loc["P1", "benchmark_index"] == pytest.approx(9500 / 8500) and gaps.loc["P1", "dollars_a_year"] == 0
+    assert gaps.loc["P3", "benchmark_index"] == pytest.approx(21200 / 18500) and gaps.loc["P3", "dollars_a_year"] == 0
+    assert gaps.loc["P2", "increase_to_benchmark"] == pytest.approx(1.225 / (16 / 15) - 1)  # 14.84%
+    with pytest.raises(ValueError, match="differs per payer"):
+        benchmark.benchmark_index(index, "mean_of_others")
+
+
+def test_peer_groups_within_kind(comparison):
+    index = benchmark.payer_index(comparison)
+    index["kind"] = index["payer"].map({"P1": "commercial", "P2": "commercial", "P3": "medicare_advantage"})
+    gaps = benchmark.gap_to_benchmark(index, "median", within_kind=True).set_index("payer")
+    # commercial median = (16/15 + 18/15) / 2 = 17/15; P2: (17/15 - 16/15) x 7,500 = 500
+    assert gaps.loc["P2", "benchmark_index"] == pytest.approx(17 / 15)
+    assert gaps.loc["P2", "dollars_a_year"] == pytest.approx(500.0)
+    assert gaps.loc["P3", "benchmark_index"] == pytest.approx(1.5) and gaps.loc["P3", "dollars_a_year"] == 0
+    assert gaps["peer_group"].to_dict() == {"P2": "commercial", "P1": "commercial", "P3": "medicare_advantage"}
+    alone = benchmark.gap_to_benchmark(index, "mean_of_others", within_kind=True).set_index("payer")
+    assert math.isnan(alone.loc["P3", "benchmark_index"]) and alone.loc["P3", "dollars_a_year"] == 0
+    assert alone.loc["P2", "benchmark_index"] == pytest.approx(1.2)  # P1 alone: 13,200 / 11,000
+
+
+def test_unknown_benchmark_and_target_checks(comparison):
+    index = benchmark.payer_index(comparison)
+    with pytest.raises(ValueError, match="benchmark must be one of"):
+        benchmark.gap_to_benchmark(index, "average")
+    with pytest.raises(ValueError, match="target > 0"):
+        benchmark.benchmark_levels(index, "target", target=0)
+    with pytest.raises(ValueError, match="'kind' column"):
+        benchmark.gap_to_benchmark(index, within_kind=True)
+
+
+def test_small_sample_flag(comparison):
+    index = benchmark.payer_index(comparison).set_index("payer")
+    # P1: 2 codes, 120 units; P2: 2 codes, 100 units; P3: 1 code, 10 units (defaults: 5 codes, 100 units)
+    assert index["small_sample"].all()
+    relaxed = benchmark.payer_index(comparison, min_codes=2, min_units=100).set_index("payer")["small_sample"]
+    assert relaxed.to_dict() == {"P2": False, "P1": False, "P3": True}
+
+
+# --- code gaps ---------------------------------------------------------------------------------------
+# 99213 rates: P1 120 (100 units), P2 90 (50), P3 150 (10); 93000: P1 60 (20), P2 70 (50), P3 40 (0 units).
+
+def test_code_gaps_to_the_median_and_best_rate(comparison):
+    median = benchmark.code_gaps(comparison).set_index(["payer", "hcpcs"])
+    assert median.loc[("P2", "99213"), "benchmark_rate"] == 120  # median of 90, 120, 150
+    assert median.loc[("P2", "99213"), "dollars_a_year"] == pytest.approx(1500)  # (120 - 90) x 50
+    assert median.loc[("P1", "93000"), "dollars_a_year"] == 0  # median of 40, 60, 70 is 60
+    assert ("P3", "93000") not in median.index  # no units
+    assert median.index[0] == ("P2", "99213")  # largest first
+    best = benchmark.code_gaps(comparison, "best").set_index(["payer", "hcpcs"])
+    assert best.loc[("P1", "93000"), "dollars_a_year"] == pytest.approx(200)  # (70 - 60) x 20
+    assert best.loc[("P1", "99213"), "dollars_a_year"] == pytest.approx(3000)  # (150 - 120) x 100
+    assert best.loc[("P1", "99213"), "benchmark_pct"] == pytest.approx(1.5)
+
+
+def test_code_gaps_to_the_other_payers_and_a_target(comparison):
+    others = benchmark.code_gaps(comparison, "mean_of_others").set_index(["payer", "hcpcs"])
+    # P2 99213: (120 x 100 + 150 x 10) / 110 = 122.727...; gap (122.727 - 90) x 50 = 1,636.36
+    assert others.loc[("P2", "99213"), "benchmark_rate"] == pytest.approx(13500 / 110)
+    assert others.loc[("P2", "99213"), "dollars_a_year"] == pytest.approx((13500 / 110 - 90) * 50)
+    # P1 93000: others P2 70 x 50 and P3 40 x 0 units -> 70; (70 - 60) x 20 = 200
+    assert others.loc[("P1", "93000"), "dollars_a_year"] == pytest.approx(200)
+    target = benchmark.code_gaps(comparison, "target", target=1.3).set_index(["payer", "hcpcs"])
+    # 1.3 x $100 = $130 for 99213: P1 (130 - 120) x 100 = 1,000; 93000 1.3 x $50 = $65: P2 at 70 owes nothing
+    assert target.loc[("P1", "99213"), "dollars_a_year"] == pytest.approx(1000)
+    assert target.loc[("P2", "93000"), "dollars_a_year"] == 0
+    kinds = {"P1": "commercial", "P2": "commercial", "P3": "medicare_advantage"}
+    within = benchmark.code_gaps(comparison, "best", kinds=kinds).set_index(["payer", "hcpcs"])
+    assert within.loc[("P1", "99213"), "dollars_a_year"] == 0  # P3's 150 is not a commercial peer
+
+
+# --- priority, below Medicare, what-if -----------------------------------------------------------------
+
+def test_priority_ranks_low_rates_times_volume(comparison):
+    index = benchmark.payer_index(comparison)
+    gaps = benchmark.gap_to_benchmark(index, "target", target=1.3)
+    ranked = benchmark.priority(gaps, index)
+    # dollars: P2 (1.3 - 16/15) x 7,500 = 1,750; P1 0.1 x 11,000 = 1,100; P3 0
+    assert ranked["payer"].tolist() == ["P2", "P1", "P3"] and ranked["rank"].tolist() == [1, 2, 3]
+    assert ranked["share_of_total"].tolist() == pytest.approx([1750 / 2850, 1100 / 2850, 0])
+    assert ranked["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert ranked["volume_share"].tolist() == pytest.approx([7500 / 19500, 11000 / 19500, 1000 / 19500])
+    assert ranked["gap_points"].tolist() == pytest.approx([1.3 - 16 / 15, 0.1, 0])
+    assert ranked["small_sample"].tolist() == [True, True, True]
+
+
+def test_codes_below_medicare(comparison):
+    below = benchmark.below_medicare(comparison)
+    # P2 99213: 90 < 100, (100 - 90) x 50 = 500; P3 93000: 40 < 50, no units
+    assert below[["payer", "hcpcs", "dollars_below_a_year"]].values.tolist() == [["P2", "99213", 500.0],
+                                                                                ["P3", "93000", 0.0]]
+    summary = benchmark.below_medicare_summary(comparison).set_index("payer")
+    assert summary.loc["P2", "codes_below"] == 1 and summary.loc["P2", "codes_priced"] == 2
+    assert summary.loc["P2", "units_below_share"] == pytest.approx(0.5)  # 50 of 100 units
+    assert summary.loc["P1", "codes_below"] == 0 and summary.loc["P1", "dollars_below_a_year"] == 0
+
+
+def test_what_if(comparison):
+    out = benchmark.what_if(comparison, {"P2": 0.05, "P1": 0.10}).set_index("payer")
+    # P1 pays 13,200 a year (G9999 has no units anywhere for P1); +10% = 14,520
+    assert out.loc["P1", "current_revenue"] == pytest.approx(13200)
+    assert out.loc["P1", "new_revenue"] == pytest.approx(14520) and out.loc["P1", "change"] == pytest.approx(1320)
+    # P2 pays 8,000 on priced codes (99214 has units but no rate): +5% = 8,400
+    assert out.loc["P2", "change"] == pytest.approx(400)
+    assert out.loc["P2", "new_index"] == pytest.approx(16 / 15 * 1.05)
+    # P3 not named: 0%; its G9999 (7 units x $10, no Medicare amount) still counts as revenue: 1,500 + 70
+    assert out.loc["P3", "increase"] == 0 and out.loc["P3", "current_revenue"] == pytest.approx(1570)
+    assert list(out.index) == ["P1", "P2", "P3"]  # largest change first
+    everyone = benchmark.what_if(comparison, 0.02).set_index("payer")
+    assert everyone["change"].sum() == pytest.approx(0.02 * (13200 + 8000 + 1570))
+    with pytest.raises(ValueError, match="unknown payer"):
+        benchmark.what_if(comparison, {"P9": 0.1})
+    with pytest.raises(ValueError, match="above -1"):
+        benchmark.what_if(comparison, {"P1": -1.5})

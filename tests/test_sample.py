@@ -1,11 +1,12 @@
 import filecmp
+import re
 
 import pandas as pd
 import pytest
 
-from ratekit import medicare
+from ratekit import benchmark, config, medicare
 from ratekit.client import load_client
-from ratekit.feeschedules import load_rates, load_utilization
+from ratekit.feeschedules import read_client
 from ratekit.sample import CODE_MIX, write_sample
 
 
@@ -33,21 +34,63 @@ def test_generated_clients_load_and_are_realistic(tmp_path):
         specialties.add(client.specialty)
         assert "synthetic" in client.name and client.synthetic
         assert 5 <= len(client.payers) <= 8
-        rates = load_rates(client)
-        util = load_utilization(client)
-        assert set(util["payer"]) <= {p.name for p in client.payers}
-        where = medicare.locate(zip_code=client.zip)
-        prices = medicare.price("2025D", localities=[where.locality_id], codes=sorted(set(rates["hcpcs"])))
-        joined = rates.merge(prices, on=["hcpcs", "modifier"])
-        assert len(joined) == len(rates)  # every code is priced
-        assert set(joined["status"]) <= {"A", "R", "T"}
-        ratio = (joined["rate"] / joined["nonfacility_amount"]).groupby(joined["payer"]).median()
+        inputs = read_client(client)
+        assert inputs.ok, inputs.problems
+        assert set(inputs.utilization["payer"]) == {p.name for p in client.payers}
+        comparison = benchmark.compare(inputs.rates, inputs.medicare, inputs.utilization)
+        billed = comparison[comparison["units"] > 0]
+        assert billed["rate"].notna().all() and billed["medicare_amount"].notna().all()  # every billed code is priced
+        ratio = billed.groupby("payer")["pct_of_medicare"].median()
         kinds = {p.name: p.kind for p in client.payers}
         for payer, r in ratio.items():
             low, high = {"commercial": (0.6, 2.4), "medicare_advantage": (0.85, 1.1),
                          "medicaid_managed_care": (0.4, 1.4)}[kinds[payer]]
             assert low <= r <= high, (client.client_id, payer, r)
     assert specialties == {"family_medicine", "dermatology", "cardiology", "orthopedics"}
+
+
+def test_the_sample_is_messy_the_way_real_inputs_are(tmp_path):
+    folders = {f.name: f for f in write_sample(tmp_path, clients=4, seed=2025)}
+    inputs = {name: read_client(load_client(name, tmp_path)) for name in folders}
+    # a workbook holding several payers, a sheet each (one with a title row above its header)
+    austin = load_client("austin-dermatology", tmp_path)
+    books = {p.fee_schedule_file for p in austin.payers}
+    assert books == {"fee_schedules/payer_fee_schedules.xlsx"} and len({p.sheet for p in austin.payers}) == len(
+        austin.payers) >= 5
+    assert set(inputs["austin-dermatology"].rates["payer"]) == {p.name for p in austin.payers}
+    assert any("listed twice with the same rate" in p.message for p in inputs["austin-dermatology"].warnings)
+    # dollar strings
+    texts = " ".join(f.read_text() for f in tmp_path.rglob("*.csv"))
+    assert re.search(r'"\$\d{1,3}(,\d{3})*\.\d\d"|\$\d+\.\d\d', texts)
+    # percent-of-Medicare lines and a whole-payer contract, priced
+    for name in ("boston-cardiology", "springfield-family-medicine"):
+        assert (inputs[name].rates["rate_basis"] == "pct_of_medicare").any(), name
+    assert "% of Medicare" in texts and re.search(r"\d+% of Medicare", texts)
+    springfield = load_client("springfield-family-medicine", tmp_path)
+    assert any(p.contract is not None for p in springfield.payers)
+    # payers spelled through aliases and in capitals in the utilization
+    raw = pd.read_csv(folders["springfield-family-medicine"] / "utilization.csv", dtype=str, keep_default_na=False)
+    names = {p.name for p in springfield.payers}
+    assert set(raw["payer"]) - names and any(n.isupper() for n in raw["payer"])
+    # a place-of-service column, with facility rates
+    denver = inputs["denver-orthopedics"]
+    assert set(denver.utilization["setting"]) == {"nonfacility", "facility"}
+    assert (denver.rates["setting"] == "facility").any()
+    # an effective-date column with an old, a current and a future rate
+    dated = pd.read_csv(folders["springfield-family-medicine"] / springfield.payers[0].fee_schedule_file, dtype=str)
+    assert {"2024-01-01", "2025-01-01", "2026-01-01"} <= set(dated["Effective Date"])
+    assert inputs["springfield-family-medicine"].rates.groupby(["payer", "hcpcs", "modifier", "setting"]).size().max() == 1
+
+
+def test_the_committed_sample_is_what_the_generator_writes(tmp_path):
+    write_sample(tmp_path, clients=4, seed=2025)
+    committed = config.SAMPLE_CLIENTS_DIR
+    assert sorted(p.name for p in committed.iterdir() if p.is_dir()) == sorted(p.name for p in tmp_path.iterdir())
+    for folder in tmp_path.iterdir():
+        files = [str(f) for f in _files(folder)]
+        assert files == [str(f) for f in _files(committed / folder.name)]
+        _, mismatch, errors = filecmp.cmpfiles(folder, committed / folder.name, files, shallow=False)
+        assert mismatch == [] and errors == [], f"regenerate the sample: {mismatch}"
 
 
 def test_no_cpt_descriptors_in_the_sample(tmp_path):

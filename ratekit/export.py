@@ -1,0 +1,146 @@
+"""Excel export of one client's rate analysis, for the analyst.
+
+:func:`export_client` writes ``<reports>/<client_id>/<client_id>_rate_analysis.xlsx`` with one sheet
+per table of :class:`ratekit.analysis.ClientAnalysis`. Every text cell that a spreadsheet would
+read as a formula (it begins with ``=``, ``+``, ``-`` or ``@``, or a tab or carriage return) is
+written with a leading apostrophe, so a payer named ``=HYPERLINK(...)`` stays text (OWASP "CSV
+injection"). The workbook is written to a temporary file and moved into place: a failure never
+leaves half a workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analysis import ClientAnalysis, analyse
+
+#: A text cell starting with one of these is neutralised (OWASP CSV/formula injection).
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """``"=1+1"`` -> ``"'=1+1"``: a text cell a spreadsheet would run as a formula, made plain text.
+
+    Non-text values are returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell and header neutralised and the index made a column."""
+    out = frame.reset_index(drop=not any(name is not None for name in frame.index.names))
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = series.map(neutralise).astype(object)
+        elif isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series):
+            out[col] = series.dt.date.astype(object).where(series.notna(), None)
+    return out
+
+
+def analysis_tables(analysis: ClientAnalysis) -> dict[str, pd.DataFrame]:
+    """The sheets of the export: sheet name -> table (before neutralising)."""
+    from . import benchmark as bm
+    from . import report
+
+    c = analysis.client
+    about = pd.DataFrame({"item": [
+        "client", "client id", "Medicare release", "Medicare locality", "benchmark date", "benchmark",
+        "peer group", "payer index", "dollars a year", "code gaps", "what-if", "synthetic"], "value": [
+        c.name, c.client_id, analysis.release.name, f"{analysis.locality.name} ({analysis.locality.locality_id})",
+        c.as_of.isoformat(), report.benchmark_sentence(analysis),
+        "payers of the same kind" if analysis.within_kind else "all payers",
+        "sum(rate x units) / sum(Medicare amount x units) over the payer's priced codes",
+        "max(0, benchmark index - index) x sum(Medicare amount x units)",
+        "max(0, benchmark rate - rate) x units, code by code",
+        "increases that bring each payer below the benchmark up to it, rounded up to a whole percent",
+        "yes: every figure is invented" if c.synthetic else "no"]})
+    warnings = pd.DataFrame([{"severity": p.severity, "file": p.file, "sheet": p.sheet, "row": p.row,
+                              "column": p.column, "value": None if p.value is None else str(p.value),
+                              "message": p.message, "fix": p.fix} for p in analysis.warnings],
+                            columns=["severity", "file", "sheet", "row", "column", "value", "message", "fix"])
+    return {
+        "About": about,
+        "Payers": analysis.gaps.merge(analysis.index[["payer", "units", "codes", "small_sample"]], on="payer"),
+        "Priority": analysis.priority,
+        "Code gaps": analysis.code_gaps,
+        "Below Medicare": analysis.below_medicare,
+        "What-if": bm.what_if(analysis.comparison, report.proposed_increases(analysis)),
+        "Comparison": analysis.comparison,
+        "Rates": analysis.rates,
+        "Warnings": warnings,
+    }
+
+
+def write_excel(analysis: ClientAnalysis, path: str | Path) -> Path:
+    """Write the analysis tables to ``path`` (XLSX), atomically.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
+    os.close(fd)
+    try:
+        xl = pd.ExcelWriter(tmp, engine="openpyxl")
+        for sheet, table in analysis_tables(analysis).items():
+            safe = _safe(table).replace({np.nan: None})
+            safe.to_excel(xl, sheet_name=sheet, index=False)
+            xl.sheets[sheet].freeze_panes = "A2"
+        xl.close()  # only a complete workbook is saved, then moved into place
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export_analysis(analysis: ClientAnalysis, folder: str | Path | None) -> Path | None:
+    """Write ``<folder>/<client_id>_rate_analysis.xlsx``; nothing when ``folder`` is empty (returns None).
+
+    The report notebook calls this with the folder ``ratekit render`` passes (``output_dir``).
+    """
+    if not folder:
+        return None
+    return write_excel(analysis, Path(folder) / f"{analysis.client.client_id}_rate_analysis.xlsx")
+
+
+def export_client(client_id: str, root: str | Path | None = None, out: str | Path | None = None) -> Path:
+    """Analyse a client and write its rate analysis workbook.
+
+    Parameters
+    ----------
+    client_id : str
+        Folder name under ``root``.
+    root : path, optional
+        Folder of client folders (default: the committed sample).
+    out : path, optional
+        Reports folder (default ``reports/``); the workbook goes to
+        ``<out>/<client_id>/<client_id>_rate_analysis.xlsx``.
+
+    Returns
+    -------
+    Path
+        The workbook written.
+
+    Raises
+    ------
+    RatekitError
+        When the client has input errors (nothing is written then).
+    """
+    from .render import report_dir
+
+    folder = report_dir(client_id, out)
+    analysis = analyse(client_id, root)
+    return write_excel(analysis, folder / f"{client_id}_rate_analysis.xlsx")

@@ -1,0 +1,105 @@
+"""Excel export: one sheet per table, nothing a spreadsheet could run as a formula, nothing half-written."""
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from conftest import write_client
+from ratekit import cli
+from ratekit.errors import RatekitError
+from ratekit.export import export_client, neutralise
+
+EVIL = ['=HYPERLINK("http://x","click")', "@SUM(A1)", "+1+1", "-2+3", "\t=1", "\r=1"]
+
+
+@pytest.mark.parametrize("text", EVIL)
+def test_neutralise_prefixes_formula_starts(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Alpha Health", "99213", "", 12.5, None, -3])
+def test_neutralise_leaves_other_values(value):
+    assert neutralise(value) == value
+
+
+def _evil_client(tmp_path: Path) -> Path:
+    folder = write_client(tmp_path)
+    data = yaml.safe_load((folder / "client.yaml").read_text())
+    data["payers"][0]["name"] = EVIL[0]
+    data["payers"][0]["aliases"] = ["AH", "Alpha Health"]
+    data["payers"][1]["name"] = EVIL[1]
+    data["payers"][1]["aliases"] = ["Beta Care"]
+    data["name"] = "=cmd|' /C calc'!A0 Clinic (synthetic)"
+    (folder / "client.yaml").write_text(yaml.safe_dump(data))
+    return folder
+
+
+def test_no_cell_is_a_formula_and_names_stay_readable(tmp_path):
+    _evil_client(tmp_path)
+    path = export_client("tiny", tmp_path, out=tmp_path / "reports")
+    assert path == (tmp_path / "reports" / "tiny" / "tiny_rate_analysis.xlsx").resolve()
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["About", "Payers", "Priority", "Code gaps", "Below Medicare", "What-if", "Comparison",
+                               "Rates", "Warnings"]
+    texts = []
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+    assert "'" + EVIL[0] in texts and "'" + EVIL[1] in texts
+    assert "'=cmd|' /C calc'!A0 Clinic (synthetic)" in texts
+    assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+
+
+def test_the_payer_sheet_holds_the_analysis(tmp_path):
+    write_client(tmp_path)
+    book = openpyxl.load_workbook(export_client("tiny", tmp_path, out=tmp_path))
+    rows = list(book["Payers"].values)
+    header = rows[0]
+    assert header[:3] == ("payer", "kind", "index")
+    by_payer = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    # tiny client at 06102-99, 2025D: Alpha 120 x 1000 + 170 x 500 over 86.34 x 1000 + 121.91 x 500
+    assert by_payer["Alpha Health"]["index"] == pytest.approx(205000 / 147295)
+    assert by_payer["Beta Care"]["index"] == pytest.approx((95 * 800 + 130 * 200) / (86.34 * 800 + 121.91 * 200))
+
+
+def test_a_client_with_errors_writes_nothing(tmp_path):
+    folder = write_client(tmp_path)
+    (folder / "fee_schedules" / "alpha.csv").write_text("code,rate\n99213,abc\n", encoding="utf-8")
+    with pytest.raises(RatekitError, match="the rate is not a number"):
+        export_client("tiny", tmp_path, out=tmp_path / "reports")
+    assert not any((tmp_path / "reports").rglob("*.xlsx"))
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    write_client(tmp_path)
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("pandas.DataFrame.to_excel", explode)
+    with pytest.raises(OSError, match="disk full"):
+        export_client("tiny", tmp_path, out=tmp_path / "reports")
+    assert list((tmp_path / "reports" / "tiny").iterdir()) == []
+
+
+def test_export_cannot_leave_the_reports_folder(tmp_path):
+    with pytest.raises(RatekitError, match="client id"):
+        export_client("../evil", tmp_path, out=tmp_path)
+
+
+def test_cli_export_reaches_export_client(monkeypatch, capsys):
+    seen = {}
+
+    def fake(client_id, *, root, out):
+        seen.update(client_id=client_id, root=root, out=out)
+        return Path("x.xlsx")
+
+    monkeypatch.setattr("ratekit.export.export_client", fake)
+    assert cli.main(["export", "tiny", "--root", "r", "--out", "o"]) == 0
+    assert seen == {"client_id": "tiny", "root": Path("r"), "out": Path("o")}
+    assert capsys.readouterr().out.strip() == "x.xlsx"
