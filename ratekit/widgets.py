@@ -4,10 +4,11 @@
 payer, best payer, or a target percent of Medicare on a slider) and one slider
 per ER-savings assumption that applies to the client, within its published
 range — and redraws the tables and charts when any of them changes. Every number
-comes from the library: :func:`ratekit.analysis.analyse`,
-:func:`ratekit.benchmark.gap_to_benchmark`, :func:`ratekit.leverage.er_savings`,
-:mod:`ratekit.plots` and :mod:`ratekit.report`; this module only wires them to
-widgets.
+comes from the library: the client's files are read once
+(:func:`ratekit.feeschedules.read_client`), then
+:func:`ratekit.analysis.analyse_inputs` reruns the benchmark,
+:func:`ratekit.leverage.er_savings` the savings, and :mod:`ratekit.plots` and
+:mod:`ratekit.report` draw and format; this module only wires them to widgets.
 
 Tables are shown as HTML widgets (the report's escaped tables) and charts as
 PNG image widgets drawn on their own matplotlib ``Figure`` (no pyplot state), so
@@ -26,51 +27,15 @@ import ipywidgets as w
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import benchmark, leverage, narrative, plots, report
-from .analysis import ClientAnalysis, LeverageAnalysis, analyse, analyse_leverage, benchmark_facts
-from .client import list_clients
+from . import benchmark, feeschedules, leverage, narrative, plots, report
+from .analysis import ClientAnalysis, LeverageAnalysis, analyse_inputs, analyse_leverage, benchmark_facts
+from .client import list_clients, load_client
 from .errors import RatekitError
 
-BENCHMARKS = (("Median payer", "median"), ("Best payer", "best"), ("Target % of Medicare", "target"))
+BENCHMARKS = (("Median payer", "median"), ("Best payer", "best"), ("Mean of the others", "mean_of_others"),
+              ("Target % of Medicare", "target"))
 ALL_PAYERS = "All payers"
 HIGHLIGHT = "#DD8452"
-
-
-def payer_codes(comparison: pd.DataFrame, payer: str, benchmark_index: float) -> pd.DataFrame:
-    """One payer's codes: its rate against Medicare's, and what the benchmark would add per code.
-
-    ``to_benchmark = max(0, benchmark_index × medicare_amount − rate) × units``:
-    the code's volume repriced at the benchmark multiple of Medicare, minus what
-    the payer pays now (the per-code form of
-    :func:`ratekit.benchmark.gap_to_benchmark`; summed over the payer's priced
-    codes it gives a figure at least as large as the payer's gap, since codes
-    paid above the benchmark are not netted off).
-
-    Parameters
-    ----------
-    comparison : DataFrame
-        From :func:`ratekit.benchmark.compare`.
-    payer : str
-    benchmark_index : float
-        The benchmark as a multiple of Medicare (e.g. 1.18).
-
-    Returns
-    -------
-    DataFrame
-        ``code, units, rate, medicare_amount, pct_of_medicare, to_benchmark``, one
-        row per code the payer has a rate or units for, most Medicare-valued
-        volume first.
-    """
-    rows = comparison[comparison["payer"] == payer]
-    out = pd.DataFrame({
-        "code": benchmark.code_label(rows["hcpcs"], rows["modifier"]),
-        "units": rows["units"], "rate": rows["rate"], "medicare_amount": rows["medicare_amount"],
-        "pct_of_medicare": rows["pct_of_medicare"],
-        "to_benchmark": ((benchmark_index * rows["medicare_amount"] - rows["rate"]).clip(lower=0)
-                         * rows["units"]),
-    })
-    order = rows["medicare_revenue"].fillna(0).sort_values(ascending=False, kind="stable").index
-    return out.loc[order].reset_index(drop=True)
 
 
 def _png(fig: Figure) -> bytes:
@@ -102,15 +67,16 @@ class Explorer:
         Folder of client folders (default, or ``""``: the committed sample).
     client_id : str, optional
         The client shown first (default: the first one).
-    benchmark : {"median", "best", "target"}
+    benchmark : {"median", "best", "mean_of_others", "target"}
         The benchmark shown first.
     target : float
         The target multiple of Medicare for ``benchmark="target"`` (e.g. 1.3).
 
     Attributes
     ----------
-    client, payer, benchmark, target : ipywidgets
-        The controls (``payer`` offers ``"All payers"`` and each payer).
+    client, payer, benchmark, target, within_kind : ipywidgets
+        The controls (``payer`` offers ``"All payers"`` and each payer; ``within_kind``
+        compares each payer with the payers of its own kind only).
     assumption_sliders : dict of str to FloatSlider
         One per assumption that applies to the client (:func:`ratekit.leverage.sensitivity`
         keys, most influential first), from its low to its high value, starting at base.
@@ -131,7 +97,7 @@ class Explorer:
         if not ids:
             raise RatekitError(f"no client folders (with a client.yaml) under {root or 'the sample'}")
         self._updating = False
-        self._base: ClientAnalysis | None = None
+        self._inputs: feeschedules.ClientInputs | None = None
         self.analysis: ClientAnalysis | None = None
         self.leverage: LeverageAnalysis | None = None
         self.savings: pd.DataFrame | None = None
@@ -145,6 +111,8 @@ class Explorer:
                                 layout=w.Layout(width="32rem"))
         self.benchmark = w.ToggleButtons(options=BENCHMARKS, value=benchmark, description="Benchmark",
                                          style={**wide, "button_width": "11rem"})
+        self.within_kind = w.Checkbox(value=False, description="Compare each payer with payers of its own kind only",
+                                      indent=False, layout=w.Layout(width="32rem"))
         self.target = w.FloatSlider(value=target, min=0.5, max=3.0, step=0.01, description="Target",
                                     readout_format=".0%", continuous_update=False, style=wide,
                                     layout=w.Layout(width="32rem"))
@@ -164,13 +132,15 @@ class Explorer:
         ])
         tabs.titles = ("Rates vs Medicare", "One payer", "ER savings")
         self.widget = w.VBox([
-            w.HBox([self.client, self.payer]), w.HBox([self.benchmark]), self.target, self.status,
+            w.HBox([self.client, self.payer]), w.HBox([self.benchmark]), w.HBox([self.target, self.within_kind]),
+            self.status,
             self.summary, tabs])
 
         self.client.observe(self._on_client, names="value")
         self.payer.observe(self._on_payer, names="value")
         self.benchmark.observe(self._on_benchmark, names="value")
         self.target.observe(self._on_benchmark, names="value")
+        self.within_kind.observe(self._on_benchmark, names="value")
         self.reset.on_click(self._on_reset)
         self._load_client()
 
@@ -194,13 +164,13 @@ class Explorer:
             self._draw_savings()
 
     def _on_benchmark(self, _change=None) -> None:
-        if not self._updating and self._base is not None:
+        if not self._updating and self._inputs is not None:
             self._apply_benchmark()
             self._draw_rates()
             self._draw_payer()
 
     def _on_assumption(self, _change=None) -> None:
-        if not self._updating and self._base is not None:
+        if not self._updating and self._inputs is not None:
             self._compute_savings()
             self._draw_savings()
             self._draw_payer()
@@ -221,22 +191,22 @@ class Explorer:
         """Analyse the chosen client; rebuild the payer list and the assumption sliders."""
         self.status.value = ""
         try:
-            self._base = analyse(self.client.value, self.root)
-            self.leverage = analyse_leverage(self._base)
+            self._inputs = feeschedules.read_client(load_client(self.client.value, self.root)).raise_for_errors()
+            self._apply_benchmark()
+            self.leverage = analyse_leverage(self.analysis)
         except RatekitError as exc:
-            self._base = self.analysis = self.leverage = self.savings = None
+            self._inputs = self.analysis = self.leverage = self.savings = None
             self.status.value = (f'<pre style="color:#b00020;white-space:pre-wrap">{report.esc(exc)}</pre>')
             self.summary.value = self.rates_table.value = self.payer_view.value = self.savings_table.value = ""
             self.rates_chart.value = self.savings_chart.value = b""
             return
         self._updating = True
         try:
-            self.payer.options = [ALL_PAYERS, *[p.name for p in self._base.client.payers]]
+            self.payer.options = [ALL_PAYERS, *[p.name for p in self._inputs.client.payers]]
             self.payer.value = ALL_PAYERS
             self._build_sliders()
         finally:
             self._updating = False
-        self._apply_benchmark()
         self._compute_savings()
         self._draw_rates()
         self._draw_payer()
@@ -268,9 +238,9 @@ class Explorer:
     def _apply_benchmark(self) -> None:
         name = self.benchmark.value
         self.target.disabled = name != "target"
-        target = self.target.value if name == "target" else None
-        gaps = benchmark.gap_to_benchmark(self._base.index, name, target=target)
-        self.analysis = dataclasses.replace(self._base, gaps=gaps, benchmark=name)
+        self.analysis = analyse_inputs(self._inputs, benchmark_name=name,
+                                       target=self.target.value if name == "target" else None,
+                                       within_kind=self.within_kind.value)
 
     @property
     def gaps(self) -> pd.DataFrame:
@@ -286,7 +256,7 @@ class Explorer:
         return table
 
     def _compute_savings(self) -> None:
-        self.savings = leverage.er_savings(self._base.client, self.leverage.office_visit_cost,
+        self.savings = leverage.er_savings(self._inputs.client, self.leverage.office_visit_cost,
                                            assumptions=self.assumptions)
 
     # --- drawing -----------------------------------------------------------------------------------
@@ -298,10 +268,10 @@ class Explorer:
         a = self.analysis
         self.summary.value = report.summary_html(a)
         fig = _figure(len(a.index))
-        ax = plots.rates.payer_index_bars(a.index, benchmark=a.benchmark_index,
-                                          benchmark_label=report.BENCHMARK_LABELS[a.benchmark], ax=fig.axes[0])
+        ax = plots.rates.payer_index_bars(a.index, benchmark=report.chart_benchmark(a),
+                                          benchmark_label=report.benchmark_name(a), ax=fig.axes[0])
         chosen = self._selected()
-        for patch, payer in zip(ax.patches, a.index.sort_values("index")["payer"]):
+        for patch, payer in zip(ax.patches, a.index.sort_values("index", kind="stable")["payer"]):
             if payer == chosen:
                 patch.set_facecolor(HIGHLIGHT)
         self.figures["rates"] = fig
@@ -316,16 +286,19 @@ class Explorer:
         a = self.analysis
         facts = narrative.payer_facts(a.client, chosen, savings=self.savings, exposure=self.leverage.exposure,
                                       local_text=self.leverage.local_text, benchmark=benchmark_facts(a).get(chosen))
-        codes = payer_codes(a.comparison, chosen, a.benchmark_index)
+        codes = a.code_gaps[a.code_gaps["payer"] == chosen]
         table = pd.DataFrame({
-            "Code": codes["code"], "Units a year": codes["units"], "Rate": codes["rate"],
-            "Medicare": codes["medicare_amount"], "% of Medicare": codes["pct_of_medicare"],
-            f"$ a year at {report.BENCHMARK_LABELS[a.benchmark]}": codes["to_benchmark"]})
+            "Code": benchmark.code_label(codes["hcpcs"], codes["modifier"], codes["setting"]),
+            "Units a year": codes["units"], "Rate": codes["rate"], "Medicare": codes["medicare_amount"],
+            "% of Medicare": codes["pct_of_medicare"], "Benchmark rate": codes["benchmark_rate"],
+            f"$ a year to {report.benchmark_name(a)}": codes["dollars_a_year"]})
         styled = (table.style.hide(axis="index")
                   .format({"Units a year": "{:,.0f}", "Rate": "${:,.2f}", "Medicare": "${:,.2f}",
-                           "% of Medicare": "{:.0%}", table.columns[-1]: "${:,.0f}"}, na_rep="–", escape="html")
+                           "% of Medicare": "{:.0%}", "Benchmark rate": "${:,.2f}", table.columns[-1]: "${:,.0f}"},
+                          na_rep="–", escape="html")
                   .format_index(escape="html", axis=1)
-                  .set_caption(f"{report.esc(chosen)}: every code, most Medicare-valued volume first"))
+                  .set_caption(f"{report.esc(chosen)}: every code it pays for, the largest gap to the benchmark "
+                               "rate first (ratekit.benchmark.code_gaps)"))
         self.payer_view.value = (f"<h3>{report.esc(chosen)}</h3>"
                                  + narrative.value_proposition(facts, format="html") + styled.to_html())
 

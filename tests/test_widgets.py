@@ -4,14 +4,13 @@ import json
 
 import nbformat
 import numpy as np
-import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
 from conftest import write_client
 from ratekit import benchmark, config, leverage, report
 from ratekit.analysis import analyse, analyse_leverage
-from ratekit.widgets import ALL_PAYERS, HIGHLIGHT, Explorer, payer_codes
+from ratekit.widgets import ALL_PAYERS, HIGHLIGHT, Explorer
 
 CLIENT = "springfield-family-medicine"  # has access features, so the ER-savings sliders matter
 
@@ -64,6 +63,21 @@ def test_best_payer_benchmark_redraws_gaps_chart_and_table(explorer, base):
     assert "best-paying payer" in explorer.summary.value
 
 
+def test_mean_of_others_and_same_kind_rerun_the_library_benchmark(explorer, base):
+    analysis, _ = base
+    explorer.benchmark.value = "mean_of_others"
+    expected = benchmark.gap_to_benchmark(analysis.index, "mean_of_others")
+    got = explorer.gaps.set_index("payer")["benchmark_index"]
+    np.testing.assert_allclose(got.reindex(expected["payer"]), expected["benchmark_index"])
+    assert explorer.figures["rates"].axes[0].collections  # one marker per payer, not one line
+    explorer.benchmark.value = "median"
+    explorer.within_kind.value = True
+    expected = benchmark.gap_to_benchmark(analysis.index, "median", within_kind=True)
+    got = explorer.gaps.set_index("payer")["dollars_a_year"]
+    np.testing.assert_allclose(got.reindex(expected["payer"]), expected["dollars_a_year"])
+    assert "of the same kind" in explorer.rates_table.value
+
+
 def test_target_slider_sets_the_benchmark(explorer, base):
     analysis, _ = base
     explorer.benchmark.value = "target"
@@ -86,8 +100,9 @@ def test_picking_a_payer_shows_its_codes_and_value_and_highlights_it(explorer, b
     explorer.payer.value = payer
     view = _text(explorer.payer_view.value)
     assert payer in view and "of Medicare" in view
-    codes = payer_codes(analysis.comparison, payer, explorer.analysis.benchmark_index)
-    assert codes["code"].iloc[0] in view
+    codes = analysis.code_gaps[analysis.code_gaps["payer"] == payer]  # the library's per-code gaps
+    assert len(codes) and codes["hcpcs"].iloc[0] in view
+    assert report.money(codes["dollars_a_year"].iloc[0], round_to=1).replace(",", "") in view.replace(",", "")
     bars = explorer.figures["rates"].axes[0].patches
     colours = [tuple(np.round(p.get_facecolor()[:3], 3)) for p in bars]
     highlighted = tuple(np.round(np.array([int(HIGHLIGHT[i:i + 2], 16) for i in (1, 3, 5)]) / 255, 3))
@@ -95,22 +110,6 @@ def test_picking_a_payer_shows_its_codes_and_value_and_highlights_it(explorer, b
     assert colours.index(highlighted) == list(analysis.index.sort_values("index")["payer"]).index(payer)
     explorer.payer.value = ALL_PAYERS
     assert "Pick a payer" in explorer.payer_view.value
-
-
-def test_payer_codes_by_hand():
-    comparison = benchmark.compare(
-        pd.DataFrame({"payer": ["A", "A", "B"], "hcpcs": ["99213", "99214", "99213"], "modifier": ["", "", ""],
-                  "rate": [90.0, 200.0, 120.0]}),
-        pd.DataFrame({"hcpcs": ["99213", "99214"], "modifier": ["", ""], "nonfacility_amount": [100.0, 150.0],
-                  "facility_amount": [80.0, 120.0]}),
-        pd.DataFrame({"payer": ["A", "A", "B"], "hcpcs": ["99213", "99214", "99213"], "modifier": ["", "", ""],
-                  "units": [10.0, 2.0, 5.0]}))
-    codes = payer_codes(comparison, "A", 1.2)
-    # 99213: Medicare-valued volume 10 x 100 = 1000 (first); max(0, 1.2 x 100 - 90) x 10 = 300
-    # 99214: 2 x 150 = 300; 1.2 x 150 = 180 < 200: nothing to add
-    assert list(codes["code"]) == ["99213", "99214"]
-    assert list(codes["to_benchmark"]) == pytest.approx([300.0, 0.0])
-    assert list(codes["pct_of_medicare"]) == pytest.approx([0.9, 200 / 150])
 
 
 def test_assumption_sliders_cover_the_applicable_assumptions_in_their_ranges(explorer, base):
