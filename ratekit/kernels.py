@@ -47,10 +47,13 @@ KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT = 60
 #: Attempts at starting a kernel (the first, and one retry).
 KERNEL_START_ATTEMPTS = 2
-#: Modules the fork server imports once: what the report notebooks import.
+#: Modules the fork server imports once: what the report notebooks import (and what PIL imports to write
+#: the first PNG, and openpyxl for the analyst's workbook).
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython", "numpy", "pandas",
-           "matplotlib", "matplotlib.pyplot", "seaborn", "ratekit.analysis", "ratekit.report", "ratekit.plots",
-           "ratekit.notebook", "ratekit.leverage", "ratekit.narrative")
+           "matplotlib", "matplotlib.pyplot", "seaborn", "PIL.PngImagePlugin", "PIL.BmpImagePlugin",
+           "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin", "openpyxl", "ratekit.analysis",
+           "ratekit.report", "ratekit.plots", "ratekit.notebook", "ratekit.leverage", "ratekit.narrative",
+           "ratekit.export")
 _STUB = Path(__file__).with_name("_kernel_stub.py")
 #: The IPython history of every kernel stays in memory.
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
