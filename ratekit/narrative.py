@@ -101,6 +101,11 @@ def _md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(escape(str(text))))
 
 
+def feature_names(features: Sequence[str]) -> str:
+    """``["same_day_appointments", "after_hours_line"]`` -> "same-day appointments and after-hours line"."""
+    return _feature_list(features)
+
+
 def _feature_list(features: Sequence[str]) -> str:
     return leverage.join_words([_FEATURES.get(f, f.replace("_", " ")) for f in features])
 

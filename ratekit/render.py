@@ -147,12 +147,14 @@ def _atomic_write(path: Path, text: str) -> None:
 def report_metadata(client_id: str, root: str | Path | None = None) -> dict:
     """The header facts the HTML template prints (client name, date, Medicare release, sources).
 
-    Loading the client here also validates its ``client.yaml`` before any
-    kernel starts. The strings are raw; the template escapes them.
+    Loading the client here also validates its ``client.yaml`` and every input
+    file before any kernel starts, so a client with errors costs no kernel and
+    leaves no failed notebook behind. The strings are raw; the template escapes them.
     """
-    from . import medicare
+    from . import feeschedules, medicare
 
     client = load_client(client_id, root)
+    feeschedules.read_client(client).raise_for_errors()
     release = medicare.load_release(medicare_release_for(client))
     where = medicare.locate(zip_code=client.zip, locality=client.locality, release=release.name)
     text = f"Physician Fee Schedule {release.name} (released {release.released:%d %b %Y}), locality {where.name}"

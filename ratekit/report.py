@@ -433,6 +433,32 @@ def _visits(value: float) -> str:
     return f"{value:,.0f}" if value >= 1 or value == 0 else "<1"
 
 
+def er_savings_reading(analysis: ClientAnalysis, lev: LeverageAnalysis) -> str:
+    """One sentence on the ER savings across all payers, or why none are claimed (plain text)."""
+    from .narrative import feature_names
+
+    features = list(analysis.client.access_features)
+    table = lev.assumptions.set_index("key")
+    effective = [f for f in features if table["high"].get(f"reduction.{f}", 0) > 0]
+    savings = lev.savings
+    if not features:
+        return ("The practice lists no same-day, after-hours or extended-hours access, so no ER savings are "
+                "claimed.")
+    if not effective:
+        return (f"None of the practice's access features ({feature_names(features)}) has a published effect on "
+                "emergency-room use, so no ER savings are claimed; same-day appointments, an after-hours line "
+                "or extended hours would each count.")
+    if savings["counted_patients"].sum() <= 0:
+        return "The panel has no patients with the chronic conditions the model counts, so no ER savings are claimed."
+    by_payer = savings.groupby("payer", sort=False)["savings_base"].sum().sort_values(ascending=False)
+    return (f"Across all payers, the practice's {feature_names(effective)} avoid an estimated "
+            f"{_visits(savings['avoided_visits_base'].sum())} emergency-room visits a year (range "
+            f"{_visits(savings['avoided_visits_low'].sum())} to {_visits(savings['avoided_visits_high'].sum())}), "
+            f"saving the plans about {money(savings['savings_base'].sum(), round_to=10)} a year (range "
+            f"{money(savings['savings_low'].sum(), round_to=10)} to {money(savings['savings_high'].sum(), round_to=10)}); "
+            f"{by_payer.index[0]} gains most.")
+
+
 def er_savings_table(lev: LeverageAnalysis) -> Styler:
     """ER visits avoided and dollars saved a year per payer and in total, base (low – high), with the office cost used."""
     from .leverage import er_savings_by_payer

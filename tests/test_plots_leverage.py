@@ -137,3 +137,15 @@ def test_sample_client_leverage_section(client_id):
     plots.tornado(sens)
     plots.local_prevalence(leverage.local_context(c), shortage=leverage.shortage(c))
     plots.chronic_exposure(leverage.chronic_cost_exposure(c))
+
+
+def test_all_zero_savings_say_so_on_the_chart():
+    import pandas as pd
+
+    from ratekit.plots import leverage as lplots
+
+    zero = pd.DataFrame({"payer": ["A", "B"], **{f"savings_{s}": [0.0, 0.0] for s in ("low", "base", "high")}})
+    ax = lplots.er_savings(zero)
+    assert lplots.NOTHING_CLAIMED in [t.get_text() for t in ax.texts]
+    some = zero.assign(savings_high=[0.0, 5.0])
+    assert lplots.NOTHING_CLAIMED not in [t.get_text() for t in lplots.er_savings(some).texts]

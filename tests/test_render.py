@@ -192,17 +192,15 @@ def test_bad_client_fails_cleanly_and_the_batch_goes_on(tmp_path, capsys):
     bad = status["broken"]
     assert bad.status == "failed"
     assert "broken/fee_schedules/alpha.csv, row 2, column 'rate': the rate is not a number" in bad.error
-    # no report, old or new; the partial notebook with the error is kept for the analyst
+    # input errors are found before any kernel starts: no report, old or new, and nothing half-written
+    assert bad.kernel_starts == 0 and bad.notebook is None
     assert not (out / "broken" / "client_report.html").exists()
     assert not (out / "broken" / "value_propositions.md").exists()
-    assert bad.notebook == str(out / "broken" / "client_report.ipynb")
-    nb = nbformat.read(bad.notebook, as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert errors and "the rate is not a number" in errors[0]["evalue"]
+    assert not (out / "broken" / "client_report.ipynb").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["broken"]["status"] == "failed" and manifest["good"]["status"] == "ok"
     assert "the rate is not a number" in manifest["broken"]["error"]
-    assert manifest["broken"]["notebook"] == "broken/client_report.ipynb" and manifest["broken"]["html"] is None
+    assert manifest["broken"]["notebook"] is None and manifest["broken"]["html"] is None
     assert "failed broken" in capsys.readouterr().out
     # the command line says so with its exit code
     assert cli.main(["render", "--all", "--root", str(tmp_path), "--out", str(out), "--jobs", "2"]) == 1
@@ -235,7 +233,9 @@ def _probe_notebook(path):
         "if client_id == 'slow':\n"
         "    time.sleep(60)\n"
         "if client_id == 'dies':\n"
-        "    os._exit(3)\n")
+        "    os._exit(3)\n"
+        "if client_id == 'raises':\n"
+        "    raise ValueError('boom in the notebook')\n")
     nb = new_notebook(cells=[params, probe])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -251,16 +251,22 @@ def _probe_output(out, client_id) -> dict:
 
 @pytest.mark.parametrize("preload", [True, False], ids=["forked-kernels", "plain-kernels"])
 def test_each_client_gets_a_fresh_kernel_and_a_timeout_or_dead_kernel_fails_only_its_client(tmp_path, preload):
-    for client_id in ("a", "b", "c", "d", "slow", "dies"):
+    for client_id in ("a", "b", "c", "d", "slow", "dies", "raises"):
         write_client(tmp_path, client_id)
     notebook = _probe_notebook(tmp_path / "probe.ipynb")
     out = tmp_path / "out"
     result = render_clients(None, root=tmp_path, out=out, notebook=notebook, jobs=3, timeout=4,
                             preload=preload, progress=False)
     status = {c.client_id: c for c in result.clients}
-    assert sorted(result.failed) == ["dies", "slow"]
+    assert sorted(result.failed) == ["dies", "raises", "slow"]
     assert "longer than the 4 s timeout" in status["slow"].error
     assert "kernel died" in status["dies"].error
+    # a notebook error keeps the partial notebook with the error for the analyst
+    nb = nbformat.read(status["raises"].notebook, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0]["evalue"] == "boom in the notebook"
+    assert "ValueError: boom in the notebook" in status["raises"].error
+    assert not (out / "raises" / "client_report.html").exists()
     for client_id in ("slow", "dies"):
         nb = nbformat.read(out / client_id / "client_report.ipynb", as_version=4)
         assert nb.cells[0].source.startswith('<span style="color:red">**ratekit render failed:**')

@@ -35,3 +35,32 @@ def test_client_strings_are_escaped_in_every_html_piece(tmp_path):
         assert "<script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in pieces[0]
     assert "&lt;img src=x onerror=alert(1)&gt;" in pieces[1]
+
+
+def _leverage(tmp_path, **yaml_data):
+    from ratekit.analysis import analyse_leverage
+
+    write_client(tmp_path, yaml_data=yaml_data)
+    analysis = analyse("tiny", tmp_path)
+    return analysis, analyse_leverage(analysis)
+
+
+def test_er_savings_reading_states_the_range_and_top_payer(tmp_path):
+    analysis, lev = _leverage(tmp_path)
+    text = report.er_savings_reading(analysis, lev)
+    s = lev.savings
+    assert text.startswith("Across all payers, the practice's same-day appointments avoid an estimated "
+                           f"{s['avoided_visits_base'].sum():,.0f} emergency-room visits a year")
+    assert report.money(s["savings_base"].sum(), round_to=10) in text
+    assert report.money(s["savings_high"].sum(), round_to=10) in text
+    top = s.groupby("payer")["savings_base"].sum().idxmax()
+    assert text.endswith(f"{top} gains most.")
+
+
+def test_er_savings_reading_says_why_nothing_is_claimed(tmp_path):
+    analysis, lev = _leverage(tmp_path, access_features=["immediate_referrals"])
+    assert lev.savings["savings_high"].sum() == 0
+    assert report.er_savings_reading(analysis, lev).startswith(
+        "None of the practice's access features (immediate referrals) has a published effect")
+    analysis, lev = _leverage(tmp_path, access_features=[])
+    assert report.er_savings_reading(analysis, lev).startswith("The practice lists no same-day")

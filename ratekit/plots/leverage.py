@@ -37,6 +37,16 @@ def _legend_below(ax: Axes) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
 
 
+#: Written across a chart whose every value is zero, so an honest zero does not look like a broken chart.
+NOTHING_CLAIMED = "No ER savings are claimed (see the sentence above the chart)"
+
+
+def _note_if_all_zero(ax: Axes, values: pd.Series | np.ndarray) -> None:
+    if len(values) == 0 or not np.nanmax(np.abs(np.asarray(values, dtype=float))) > 0:
+        ax.text(0.5, 0.5, NOTHING_CLAIMED, transform=ax.transAxes, ha="center", va="center", fontsize=10,
+                color="0.3", bbox={"facecolor": "white", "edgecolor": "0.7", "boxstyle": "round"})
+
+
 def _axes(ax: Axes | None, rows: int) -> Axes:
     if ax is not None:
         return ax
@@ -85,6 +95,7 @@ def er_savings(data: pd.DataFrame, *, metric: str = "savings", ax: Axes | None =
     else:
         ax.set_xlabel("ED visits avoided a year")
     ax.set_xlim(left=0)
+    _note_if_all_zero(ax, data[f"{metric}_high"])
     _legend_below(ax)
     ax.set_title(title if title is not None else
                  ("ER savings per payer" if metric == "savings" else "ED visits avoided per payer")
@@ -128,6 +139,7 @@ def tornado(data: pd.DataFrame, *, top: int | None = None, ax: Axes | None = Non
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(_DOLLARS)
     ax.set_xlabel(f"Total ER savings to all payers, USD a year (base ${base:,.0f})")
+    _note_if_all_zero(ax, np.concatenate([data["low_total"].to_numpy(), data["high_total"].to_numpy()]))
     _legend_below(ax)
     ax.set_title(title if title is not None else "What moves the ER-savings estimate most")
     return ax
