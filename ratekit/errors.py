@@ -84,6 +84,27 @@ class RatekitError(Exception):
         return [p for p in self.problems if not isinstance(p, Problem) or p.severity == "error"]
 
 
+class Problems:
+    """Mixin for a result that carries ``problems``: its errors, warnings and whether it is ok."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that stop the client from being analysed or rendered."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems that are shown but do not stop anything."""
+        return [p for p in self.problems if p.severity != "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return not self.errors
+
+
 def relative_name(path: Path, root: Path | None) -> str:
     """``path`` relative to ``root`` when it lies inside it, else the full path."""
     if root is not None:

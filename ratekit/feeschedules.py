@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import medicare
 from .client import Client, normalise_name
-from .errors import Problem, RatekitError
+from .errors import Problem, Problems, RatekitError
 
 #: Accepted header texts (case, spacing and punctuation ignored: "% of Medicare" reads "of medicare").
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -944,7 +944,7 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
 # --- a whole client --------------------------------------------------------------------------------
 
 @dataclass
-class ClientInputs:
+class ClientInputs(Problems):
     """One client's fee schedules and utilization, read, checked and priced.
 
     Attributes
@@ -971,21 +971,6 @@ class ClientInputs:
     utilization: pd.DataFrame
     medicare: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """The problems that stop the client from being analysed."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """The problems that are shown but do not stop anything."""
-        return [p for p in self.problems if p.severity != "error"]
-
-    @property
-    def ok(self) -> bool:
-        """True when there are no errors."""
-        return not self.errors
 
     def raise_for_errors(self) -> "ClientInputs":
         """Raise :class:`RatekitError` listing every problem when any is an error; else return self."""

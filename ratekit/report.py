@@ -125,18 +125,6 @@ def payer_table(analysis: ClientAnalysis) -> Styler:
                    f"{bm.MIN_CODES} codes or {bm.MIN_UNITS} units priced; read as indicative)")
 
 
-def code_table_styled(analysis: ClientAnalysis, *, n: int = 10) -> Styler:
-    """Payer x code percent of Medicare for the top ``n`` codes, low values shaded."""
-    table = code_table(analysis.comparison, n=n)
-    table.index.name = "Payer"
-    table.columns.name = "Code"
-    return (table.style.format("{:.0%}", na_rep="–", escape="html")
-            .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-            .background_gradient(cmap="RdYlGn", vmin=0.6, vmax=1.6, axis=None)
-            .set_caption(f"Percent of Medicare for your {len(table.columns)} highest-volume codes "
-                         "(by Medicare-valued volume)"))
-
-
 def paragraph(text: str) -> str:
     """A reading as an HTML paragraph (escaped); empty for an empty reading."""
     return f'<p class="rk-reading">{esc(text)}</p>' if text else ""

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .client import load_client
-from .errors import Problem, RatekitError
+from .errors import Problem, Problems, RatekitError
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(Problems):
     """The problems found in one client folder.
 
     Attributes
@@ -35,21 +35,6 @@ class ValidationReport:
 
     client_dir: Path
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that stop the client from being rendered."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems shown but not stopping anything."""
-        return [p for p in self.problems if p.severity != "error"]
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error (warnings allowed)."""
-        return not self.errors
 
     def summary(self) -> str:
         """One line: how many errors and warnings, and what that means."""

@@ -30,7 +30,7 @@ def test_client_strings_are_escaped_in_every_html_piece(tmp_path):
     path.write_text(yaml.safe_dump(data))
     analysis = analyse("tiny", tmp_path)
     pieces = [report.summary_html(analysis), report.payer_table(analysis).to_html(),
-              report.code_table_styled(analysis).to_html()]
+              report.priority_table(analysis).to_html()]
     for html in pieces:
         assert "<script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in pieces[0]
