@@ -33,7 +33,7 @@ lab: $(STAMP)
 
 ## Set up, then run the benchmark scripts in benchmarks/
 bench: $(STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 ## Remove rendered reports and caches (keeps .venv; `make distclean` removes it too)
 clean:

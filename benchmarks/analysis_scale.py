@@ -40,6 +40,7 @@ from ratekit.analysis import analyse
 from ratekit.client import Client, load_client, normalise_name
 from ratekit.errors import Problem, RatekitError
 from ratekit.validate import validate_client_dir
+from _timing import timed  # benchmarks/_timing.py (scripts run with benchmarks/ on sys.path)
 
 RELEASE = "2025D"
 LOCALITY = "06102-99"
@@ -221,15 +222,6 @@ def legacy_load(client: Client) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 # --- timing ----------------------------------------------------------------------------------------
 
-def _timed(fn, repeat: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return times, result
-
-
 def _fmt(times: list[float]) -> str:
     return f"median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}, n={len(times)})"
 
@@ -250,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
               f"in {time.perf_counter() - start:.1f} s")
         medicare.load_release(RELEASE)  # the engine's own load is benchmarked in medicare_pricing.py
 
-        t_validate, report = _timed(lambda: validate_client_dir(root / client_id), args.repeat)
+        t_validate, report = timed(lambda: validate_client_dir(root / client_id), args.repeat)
         assert report.ok, report.text()
 
         def full():
@@ -259,9 +251,9 @@ def main(argv: list[str] | None = None) -> None:
             benchmark.below_medicare_summary(a.comparison)
             return a
 
-        t_analyse, result = _timed(full, args.repeat)
+        t_analyse, result = timed(full, args.repeat)
         client = load_client(client_id, root)
-        t_load, inputs = _timed(lambda: feeschedules.read_client(client), args.repeat)
+        t_load, inputs = timed(lambda: feeschedules.read_client(client), args.repeat)
         end_to_end = [v + a for v, a in zip(t_validate, t_analyse)]
         print(f"validate ({len(report.warnings)} warnings): {_fmt(t_validate)}")
         print(f"analyse (load + compare, index, gaps, code gaps, priority, below Medicare, what-if): {_fmt(t_analyse)}")
@@ -272,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
               f"${result.total_gap:,.0f} a year to the median payer")
         print(f"load only (read_client): {_fmt(t_load)}")
         if args.legacy_repeat > 0:
-            t_old, _ = _timed(lambda: legacy_load(client), args.legacy_repeat)
+            t_old, _ = timed(lambda: legacy_load(client), args.legacy_repeat)
             ratio = statistics.median(t_old) / statistics.median(t_load)
             best = min(t_old) / min(t_load)
             print(f"old row-by-row loader (978396b): {_fmt(t_old)}; the vectorised loader is {ratio:.1f}x faster "

@@ -15,24 +15,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 from ratekit import medicare
+from _timing import timed  # benchmarks/_timing.py (scripts run with benchmarks/ on sys.path)
 
 CLIENT_CODES = [
     "99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215", "99395",
     "99396", "99397", "G0438", "G0439", "93000", "36415", "81002", "90471", "96372", "11102",
     "17000", "17003", "17110", "11900", "69210", "94010", "93005", "20610", "71046", "99283",
 ]
-
-
-def _timed(fn, repeat: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return times, result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         return medicare.price(args.release)
 
     full()  # warm the interpreter (imports, numpy kernels); the timed runs still reload the release
-    times, table = _timed(full, args.repeat)
+    times, table = timed(full, args.repeat)
     slots = 2 * len(table)
     amounts = int(table["nonfacility_amount"].notna().sum() + table["facility_amount"].notna().sum())
     print(f"full release {args.release}: {len(table):,} rows x 2 settings = {slots:,} amounts "
@@ -57,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
           f"(min {min(times):.3f}, max {max(times):.3f}, n={args.repeat}; target < 2 s)")
 
     medicare.load_release(args.release)
-    times, one = _timed(lambda: medicare.price(args.release, localities=[args.locality], codes=CLIENT_CODES),
+    times, one = timed(lambda: medicare.price(args.release, localities=[args.locality], codes=CLIENT_CODES),
                         max(args.repeat, 50))
     print(f"one client {args.locality}, {len(CLIENT_CODES)} codes ({len(one)} rows): median "
           f"{statistics.median(times) * 1000:.2f} ms (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}, "
