@@ -6,6 +6,8 @@ papermill only warns about unknown parameter names, so the first cell after the
 
 from __future__ import annotations
 
+import io
+
 import matplotlib
 
 from .analysis import ClientAnalysis, analyse
@@ -39,6 +41,12 @@ def analyse_from_parameters(client_id: str, clients_root: str = "", benchmark: s
                    target=target_pct_of_medicare if benchmark == "target" else None)
 
 
+#: How report charts are drawn: text stays text in the SVG (selectable, sharp in print and on a phone, and
+#: no glyph outlines to compute), clip-path ids are stable so a re-render gives the same file, and no date.
+CHART_RC = {"figure.dpi": 110, "figure.autolayout": True, "savefig.bbox": None,
+            "svg.fonttype": "none", "svg.hashsalt": "ratekit"}
+
+
 def _setup_charts() -> None:
     """Inline charts in a kernel (even when MPLBACKEND says otherwise) and one house style."""
     import seaborn as sns
@@ -51,6 +59,43 @@ def _setup_charts() -> None:
         shell = None
     if shell is not None and hasattr(shell, "kernel"):
         shell.run_line_magic("matplotlib", "inline")
+        draw_charts_once(shell)
 
     sns.set_theme(style="whitegrid", context="notebook")
-    matplotlib.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "figure.autolayout": True})
+    matplotlib.rcParams.update(CHART_RC)
+
+
+def draw_charts_once(shell) -> None:
+    """Have the inline backend lay out and draw each chart once, to SVG, after a cell runs.
+
+    Out of the box a figure is drawn three times after its cell and laid out each
+    time: pyplot's post-execute hook redraws every figure (pointless: the inline
+    backend keeps no window), then saving draws it once to measure it (for
+    ``bbox_inches="tight"`` and again for the layout engine) and once to write it.
+    Those draws were most of a report's kernel time. Here the figure's layout
+    engine (``figure.autolayout``) runs once, then one draw writes the SVG.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("svg")  # and no PNG
+    shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, figure_svg)
+    redraw = getattr(plt, "_draw_all_if_interactive", None)
+    if redraw is not None and redraw in shell.events.callbacks["post_execute"]:
+        shell.events.unregister("post_execute", redraw)
+
+
+def figure_svg(fig) -> str:
+    """``fig`` as SVG text from one layout pass and one draw; no date in it, so a re-render is identical.
+
+    The layout is fixed afterwards: showing the figure again draws it as it is.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)  # no engine left: saving then draws once, without a measuring draw
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches=None, metadata={"Date": None})
+    return buffer.getvalue()

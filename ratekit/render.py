@@ -264,7 +264,7 @@ def _contents_and_chart_labels(nb: nbformat.NotebookNode, resources: dict):
             section = titles[-1] if titles else section
         elif cell.cell_type == "code":
             for output in cell.get("outputs", []):
-                if "image/png" in output.get("data", {}):
+                if {"image/png", "image/svg+xml"} & set(output.get("data", {})):
                     output.setdefault("metadata", {})["ratekit_alt"] = f"Chart: {section}"
     return nb, resources
 

@@ -122,3 +122,46 @@ def test_kernel_env_keeps_a_persistent_matplotlib_cache(monkeypatch, tmp_path):
     assert kernels.kernel_env()["MPLCONFIGDIR"] == env["MPLCONFIGDIR"]  # one lasting folder instead
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mine"))
     assert kernels.kernel_env()["MPLCONFIGDIR"] == str(tmp_path / "mine")  # the user's choice stands
+
+
+def test_report_kernel_draws_each_chart_once_as_svg():
+    """The report's chart set-up in a real kernel: one draw per figure, sent as SVG only.
+
+    Out of the box a figure is drawn three times after its cell (pyplot's redraw hook and
+    bbox_inches="tight"'s measuring draw); those draws were most of a report's kernel time.
+    """
+    code = (
+        "from ratekit.notebook import _setup_charts\n"
+        "_setup_charts()\n"
+        "import matplotlib.figure, matplotlib.pyplot as plt\n"
+        "draws = []\n"
+        "_draw = matplotlib.figure.Figure.draw\n"
+        "matplotlib.figure.Figure.draw = lambda self, r: (draws.append(r), _draw(self, r))[1]\n"
+    )
+    chart = "fig, ax = plt.subplots(); ax.barh(['<b>Alpha</b>', 'Beta'], [1, 2]); ax.set_title('Payers')"
+
+    async def run(kc, source):
+        shown = []
+        await kc.execute_interactive(source, timeout=60, output_hook=lambda m: shown.append(m))
+        return shown
+
+    async def session():
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=30)
+            await run(kc, code)
+            shown = await run(kc, chart)
+            printed = await run(kc, "print(len(draws))")
+            return shown, printed
+        finally:
+            kc.stop_channels()
+
+    with kernels.fresh_kernel() as (km, _):
+        shown, printed = kernels._run(session)
+    images = [m["content"]["data"] for m in shown if m["msg_type"] == "display_data"]
+    assert len(images) == 1 and "image/svg+xml" in images[0] and "image/png" not in images[0]
+    svg = images[0]["image/svg+xml"]
+    assert "&lt;b&gt;Alpha&lt;/b&gt;" in svg and "<b>" not in svg  # labels are escaped text, not glyph paths
+    assert "<dc:date>" not in svg  # no timestamp: re-rendering gives the same chart
+    assert "".join(m["content"].get("text", "") for m in printed if m["msg_type"] == "stream").strip() == "1"

@@ -1,5 +1,6 @@
 """Batch rendering: real notebooks in real kernels, and what a physician (and the analyst) get from it."""
 
+import base64
 import json
 import os
 import re
@@ -60,7 +61,7 @@ def test_html_has_no_code_and_embeds_charts(sample):
     assert "analyse_from_parameters" not in body and "import " not in body
     assert 'class="highlight' not in body and "In&nbsp;[" not in body and "jp-InputPrompt" not in body
     assert "Every number comes from" not in body  # the analyst-only note is removed
-    assert re.search(r'<img[^>]+src="data:image/png;base64,', body)
+    assert re.search(r'<img[^>]+src="data:image/svg\+xml;base64,', body)
     assert "Traceback" not in body and "stderr" not in body
 
 
@@ -163,7 +164,13 @@ def test_client_and_payer_names_with_html_render_as_text(tmp_path):
     html = _html(tmp_path / "out", "hostile")
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find_all("script") == [] and "<script" not in html.lower()
-    assert [img["src"][:22] for img in soup.find_all("img")] == ["data:image/png;base64,"] * len(soup.find_all("img"))
+    charts = [img["src"] for img in soup.find_all("img")]
+    prefix = "data:image/svg+xml;base64,"
+    assert charts and all(src.startswith(prefix) for src in charts)
+    svgs = [base64.b64decode(src[len(prefix):]).decode() for src in charts]
+    # payer names are text inside the charts too: escaped, never an element
+    assert any("&lt;img src=x onerror=alert(1)&gt; Health" in svg for svg in svgs)
+    assert not [svg for svg in svgs if re.search(r"<(?:img|script|b)\b|<[^>]*\son\w+\s*=", svg)]
     assert not soup.find_all("b", string="Bold")  # the payer's <b> is not markup
     assert not [t for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)]
     assert soup.h1.get_text() == HOSTILE_CLIENT and soup.title.get_text().startswith(HOSTILE_CLIENT)

@@ -127,7 +127,7 @@ def test_the_rendered_report_shows_the_rate_gap_analysis(tmp_path):
     for heading in ("Dollars at stake, and where to start", "Your top codes, payer by payer", "Codes paid below Medicare",
                     "What an increase would be worth"):
         assert heading in html
-    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 5
+    assert len(re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,', html)) >= 5
     assert "warning(s) in the client" not in html and "No warnings in the client" not in html  # analyst-only
     assert (tmp_path / client_id / f"{client_id}_rate_analysis.xlsx").is_file()
     nb = json.loads((tmp_path / client_id / "client_report.ipynb").read_text())

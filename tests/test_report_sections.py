@@ -39,7 +39,7 @@ def test_rate_and_leverage_sections(reports, client_id):
     assert "Which assumption moves the answer most" in body
     assert "ER-savings assumptions" in body and "Weinick" in body
     # rate chart, heatmap is a table; ER bars, tornado, exposure, local prevalence: at least 5 charts
-    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', body)) >= 5
+    assert len(re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,', body)) >= 5
     assert (report.esc(lev.local_text[:40]) in body) or (lev.local_text[:40] in body)
 
 

@@ -18,6 +18,9 @@ HOSTILE = '<script>alert(1)</script> & "Sons"'
 PIXEL = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+# An SVG chart as the report's kernel sends it: text kept as text, here a hostile payer name.
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="100pt" height="20pt" viewBox="0 0 100 20">'
+       '<text x="0" y="15">&lt;script&gt;alert(1)&lt;/script&gt; Health</text></svg>')
 
 
 def _notebook(client_name: str = "Maple Family Medicine (synthetic)") -> nbformat.NotebookNode:
@@ -36,6 +39,9 @@ def _notebook(client_name: str = "Maple Family Medicine (synthetic)") -> nbforma
     chart = new_code_cell("ax = plots.rates.payer_index_bars(analysis.index)", outputs=[
         new_output("display_data", data={"image/png": PIXEL, "text/plain": "<Figure size 700x400>"}),
     ])
+    svg_chart = new_code_cell("ax = plots.leverage.tornado(lev.sensitivity)", outputs=[
+        new_output("display_data", data={"image/svg+xml": SVG, "text/plain": "<Figure size 700x400>"}),
+    ])
     table = new_code_cell("report.payer_table(analysis)", outputs=[new_output(
         "execute_result", execution_count=4,
         data={"text/html": '<table id="T_1"><thead><tr><th class="blank level0">&nbsp;</th>'
@@ -50,7 +56,7 @@ def _notebook(client_name: str = "Maple Family Medicine (synthetic)") -> nbforma
         new_markdown_cell("## Where you are underpaid\n\nEach payer's rates as a percent of Medicare."),
         chart, table,
         new_markdown_cell("## What you are worth to each plan\n\n### Emergency-room visits your access avoids"),
-        new_markdown_cell("### Assumptions and their sources"),
+        svg_chart, new_markdown_cell("### Assumptions and their sources"),
         new_markdown_cell("## Data sources"),
     ]
     nb.metadata["ratekit"] = {"client_id": "maple", "client_name": client_name, "report_date": "29 November 2026",
@@ -138,10 +144,15 @@ def test_table_of_contents_structure():
     assert toc[0]["id"] == "Where-you-are-underpaid"
 
 
-def test_chart_is_an_embedded_image_labelled_with_its_section(page):
-    (img,) = _soup(page).find_all("img")
-    assert img["src"].startswith("data:image/png;base64,")
-    assert img["alt"] == "Chart: Where you are underpaid"
+def test_charts_are_embedded_images_labelled_with_their_section(page):
+    png, svg = _soup(page).find_all("img")
+    assert png["src"].startswith("data:image/png;base64,")
+    assert png["alt"] == "Chart: Where you are underpaid"
+    # SVG goes in an <img> too, not inline: an SVG image runs no script and loads nothing, whatever it says
+    prefix = "data:image/svg+xml;base64,"
+    assert svg["src"].startswith(prefix) and base64.b64decode(svg["src"][len(prefix):]).decode() == SVG
+    assert svg["alt"] == "Chart: Emergency-room visits your access avoids"
+    assert "<svg" not in page and "alert(1)" not in page
 
 
 def test_number_cells_are_marked_for_alignment(page):
