@@ -743,29 +743,32 @@ def _office_costs(client: Client, office_visit_cost, default: float) -> tuple[di
     return cost, source
 
 
+_EVALUATED = ["payer", "condition", "rate", "counted", "avoided", "per_visit", "savings", "reduction"]
+
+
 def _evaluate(pan: pd.DataFrame, client: Client, values: Mapping[str, float],
               office: Mapping[str, float]) -> pd.DataFrame:
-    """One scenario: counted patients, avoided visits and savings per payer x condition."""
+    """One scenario: counted patients, avoided visits and savings per payer x condition (``pan``'s rows, order).
+
+    Plain Python over a few dozen rows: :func:`sensitivity` evaluates ~20 scenarios
+    per report, and a pandas group-by per scenario cost more than the rest of the model.
+    """
     reduction = access_reduction(client.access_features, values)
     members = {p.name: p.patients for p in client.payers}
-    parts = []
-    for payer, grp in pan.groupby("payer", sort=False):
-        counts = dict(zip(grp["condition"], grp["patients"]))
+    by_payer: dict[str, list[tuple[str, int]]] = {}
+    for payer, condition, patients in zip(pan["payer"], pan["condition"], pan["patients"]):
+        by_payer.setdefault(payer, []).append((condition, patients))
+    rows = []
+    for payer, items in by_payer.items():
+        counts = dict(items)
         rates = {c: _ed_rate(values, c) for c in counts}
         counted = counted_patients(counts, rates, members[payer], values["comorbidity_distinct"])
         per_visit = max(values["ed_cost"] - office[payer], 0.0)
-        g = grp[["payer", "condition"]].copy()
-        g["rate"] = g["condition"].map(rates)
-        g["counted"] = g["condition"].map(counted)
-        g["avoided"] = g["counted"] * g["rate"] * values["avoidable_share"] * reduction
-        g["per_visit"] = per_visit
-        g["savings"] = g["avoided"] * per_visit
-        g["reduction"] = reduction
-        parts.append(g)
-    if not parts:
-        return pd.DataFrame(columns=["payer", "condition", "rate", "counted", "avoided", "per_visit", "savings",
-                                     "reduction"])
-    return pd.concat(parts, ignore_index=True)
+        for condition, _ in items:
+            avoided = counted[condition] * rates[condition] * values["avoidable_share"] * reduction
+            rows.append((payer, condition, float(rates[condition]), float(counted[condition]), float(avoided),
+                         float(per_visit), float(avoided * per_visit), float(reduction)))
+    return pd.DataFrame(rows, columns=_EVALUATED)
 
 
 _COLUMNS_SAVINGS = [

@@ -636,18 +636,18 @@ class Locality:
 
 
 @functools.lru_cache(maxsize=None)
-def _zip_table() -> tuple[dict[str, tuple[str, str, str, str, str]], str]:
-    """ZIP -> (state, mac, locality, rural, plus4) from the newest ZIP5 file (user-supplied or shipped)."""
+def _zip_table() -> tuple[pd.DataFrame, str]:
+    """The newest ZIP5 file (user-supplied or shipped): zip, state, mac, locality, rural, plus4; and its quarter.
+
+    Kept as columns and searched per call: a report locates one ZIP, and a dict of all
+    43,000 ZIPs cost it more than the rest of the Medicare pricing.
+    """
     user = sorted((_user_dir() / "zip_locality").glob("ZIP5_*.txt")) if _user_dir().is_dir() else []
     if user:
         # the newest by the year+quarter written in the file (names like ZIP5_JAN2026 do not sort)
-        table, yq = max((_raw.read_zip5(p) for p in user), key=lambda tq: tq[1])
-    else:
-        table = _read_gz(_raw.COMPACT_DIR / "zip5.csv.gz", str_cols=_raw.ZIP_COLUMNS)
-        yq = _compact_index().get("zip5_quarter", "")
-    mapping = dict(zip(table["zip"], zip(table["state"], table["mac"], table["locality"], table["rural"],
-                                         table["plus4"])))
-    return mapping, yq
+        return max((_raw.read_zip5(p) for p in user), key=lambda tq: tq[1])
+    table = _read_gz(_raw.COMPACT_DIR / "zip5.csv.gz", str_cols=_raw.ZIP_COLUMNS)
+    return table, _compact_index().get("zip5_quarter", "")
 
 
 def locate(zip_code: str | None = None, locality: str | None = None, *, release: str | None = None) -> Locality:
@@ -679,12 +679,12 @@ def locate(zip_code: str | None = None, locality: str | None = None, *, release:
         if not zip5:
             raise RatekitError(Problem("medicare", "a ZIP code is 5 digits", value=zip_code,
                                        fix="give the 5-digit ZIP, e.g. 94110"))
-        mapping, yq = _zip_table()
-        hit = mapping.get(zip5)
-        if hit is None:
+        table, yq = _zip_table()
+        hits = table.loc[table["zip"] == zip5, ["state", "mac", "locality", "rural", "plus4"]]
+        if hits.empty:
             raise RatekitError(Problem("medicare", f"ZIP code not in CMS's ZIP5 locality file ({yq})", value=zip5,
                                        fix="check the ZIP, or give the locality as --locality MAC-LL"))
-        state, mac, loc, rural, plus4 = hit
+        state, mac, loc, rural, plus4 = (str(v) for v in hits.iloc[0])
         lid = f"{mac}-{loc}"
         note = _zip_year_note(rel, lid, yq)
     else:
