@@ -201,3 +201,11 @@ def test_template_is_found_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert _soup(export_html(_notebook())).h1.get_text() == "Maple Family Medicine (synthetic)"
     assert Path.cwd() == tmp_path
+
+
+def test_every_cell_box_is_focusable_and_every_image_described(page):
+    """What nbconvert's BeautifulSoup pass did, which the exporter now does without re-parsing the page."""
+    soup = _soup(page)
+    boxes = soup.select("div.jp-OutputArea-output") + soup.select("div.jp-Cell-inputWrapper")
+    assert len(boxes) >= 5 and all(box.get("tabindex") == "0" for box in boxes)
+    assert all(img.get("alt") for img in soup.find_all("img"))
