@@ -18,7 +18,7 @@ per report (wall time / clients) and two memory figures:
 
 * **peak tree PSS**: the largest sum of the proportional set size (resident memory,
   pages shared between processes split between them) of every process under this
-  script (the CLIs, the render process, kernels, fork server), sampled every 50 ms
+  script (the CLIs, the render process, kernels, fork server), sampled every 0.2 s
   from /proc: what the machine must hold at once;
 * **largest process**: the largest resident size of any single child process
   (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a fresh helper process per method).
@@ -94,7 +94,9 @@ def _tree_memory(root_pid: int) -> int:
 class PeakMemory:
     """Sample the memory of this process's descendants in a thread; ``peak`` is the largest sum seen."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.2):
+        # Each sample reads /proc/<pid>/smaps_rollup of every process under us, which costs the kernel a walk of
+        # its page tables: at 50 ms the sampler took ~0.1-0.2 of a core, from the method using both cores.
         self.interval, self.peak = interval, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)

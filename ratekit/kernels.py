@@ -26,6 +26,7 @@ start the ordinary way.)
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import json
 import os
@@ -259,6 +260,8 @@ def _serve() -> None:
     listener.bind(path)
     listener.listen(64)
     parent = os.getppid()
+    gc.collect()
+    gc.freeze()  # what was imported is never collected: a kernel's collections skip it, and leave its pages shared
     print("ready", flush=True)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nobody reads the pipe after "ready": kernels must not fill it
