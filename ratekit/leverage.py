@@ -85,6 +85,13 @@ def _load(key: str) -> pd.DataFrame:
     return pd.read_csv(reference.path(key), dtype=dtype, keep_default_na=True)
 
 
+def preload() -> None:
+    """Read every shipped leverage table into this process's cache (see :func:`ratekit.medicare.preload`)."""
+    for dataset in reference.datasets():
+        if dataset.key.startswith("leverage_"):
+            _load(dataset.key)
+
+
 def _table(key: str) -> pd.DataFrame:
     """A shipped leverage table (a copy: callers may modify it)."""
     return _load(key).copy()

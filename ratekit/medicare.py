@@ -387,6 +387,18 @@ def load_release(release: str) -> Release:
     return _load_cached(_check_release(release))
 
 
+def preload() -> None:
+    """Load every release and the ZIP table into this process's caches.
+
+    The render fork server calls this once, before it forks a kernel per client:
+    each kernel then starts with the public tables loaded (its own copy-on-write
+    copy) instead of reading them again (~0.1 s a report).
+    """
+    for name in releases():
+        load_release(name)
+    _zip_table()
+
+
 def clear_cache() -> None:
     """Forget loaded releases (after adding or changing a user release folder)."""
     _load_cached.cache_clear()

@@ -149,6 +149,12 @@ def _environment(fmt: str) -> jinja2.Environment:
     return env
 
 
+def preload() -> None:
+    """Compile the template for every format (see :func:`ratekit.medicare.preload`)."""
+    for fmt in FORMATS:
+        _environment(fmt).get_template(TEMPLATE)
+
+
 def _check(facts: Mapping) -> dict:
     missing = [k for k in REQUIRED_FACTS if not facts.get(k)]
     if missing:

@@ -63,12 +63,19 @@ def test_forked_kernels_are_new_processes_with_libraries_imported_and_nothing_el
             with kernels.fresh_kernel(fork_server=server) as (km, attempt):
                 assert attempt == 1
                 out = _run_code(km, "import os, sys\n"
+                                    "from ratekit import medicare\n"
                                     "print(os.getpid(), os.getppid(), 'pandas' in sys.modules,"
-                                    " 'ratekit.analysis' in sys.modules, len([k for k in globals()"
-                                    " if not k.startswith('_')]))")
-                pid, ppid, pandas, ratekit, names = out.split()
+                                    " 'ratekit.analysis' in sys.modules,"
+                                    " medicare._load_cached.cache_info().currsize == len(medicare.releases()),"
+                                    " len(medicare.load_release(medicare.releases()[0]).rvus) > 0)")
+                pid, ppid, pandas, ratekit, tables, whole = out.split()
                 assert int(ppid) == server.process.pid  # forked by the server ...
                 assert pandas == ratekit == "True"      # ... with the libraries already imported ...
+                assert tables == whole == "True"        # ... and the public Medicare tables loaded, whole ...
+                # ... even after the kernel before emptied its copy: a change a kernel makes is its own
+                _run_code(km, "medicare._load_cached(medicare.releases()[0]).rvus.drop(index=medicare."
+                              "_load_cached(medicare.releases()[0]).rvus.index, inplace=True)")
+                assert _run_code(km, "print(len(medicare.load_release(medicare.releases()[0]).rvus))") == "0\n"
                 pids.append(int(pid))
             assert _gone(int(pid))                       # ... and stopped when the client is done
         assert len(set(pids)) == 2

@@ -558,3 +558,10 @@ def test_docs_list_every_assumption_with_its_values_and_every_table():
         assert documented == pytest.approx([r.low, r.base, r.high], abs=0.5 if r.key == "ed_cost" else 1e-9), r.key
     for key in LEVERAGE_KEYS:
         assert f"`{key}`" in doc
+
+
+def test_preload_reads_every_shipped_leverage_table():
+    leverage._load.cache_clear()
+    leverage.preload()
+    keys = [d.key for d in reference.datasets() if d.key.startswith("leverage_")]
+    assert len(keys) == 8 and leverage._load.cache_info().currsize == len(keys)

@@ -158,3 +158,11 @@ def test_export_writes_every_payer(tmp_path):
     assert "**" not in txt_text
     with pytest.raises(ValueError, match="docx"):
         narrative.export_value_propositions(facts, tmp_path / "vp.docx")
+
+
+def test_preload_compiles_the_template_once_per_format():
+    narrative._environment.cache_clear()
+    narrative.preload()
+    assert narrative._environment.cache_info().currsize == len(narrative.FORMATS)
+    before = narrative._environment("markdown").get_template(narrative.TEMPLATE)
+    assert narrative._environment("markdown").get_template(narrative.TEMPLATE) is before  # compiled once, kept
