@@ -212,14 +212,23 @@ class ForkServer:
 
 @functools.lru_cache(maxsize=None)
 def _manager_class():
-    """AsyncKernelManager that notices a stopped kernel has gone within 5 ms, not 100 ms.
+    """AsyncKernelManager that closes its clients with the kernel and notices it has gone within 5 ms.
 
-    A batch stops one kernel per client, between one client and the next: polling
-    every 0.1 s left a core idle for up to that long each time.
+    nbclient leaves open the client it makes for a kernel manager it was given
+    (its channels' sockets, a zmq context and a heartbeat thread): one per client
+    of a batch, until a few hundred clients in, zmq runs out of sockets. And a
+    batch stops one kernel per client, between one client and the next: polling
+    every 0.1 s (jupyter_client's default) left a core idle for up to that long.
     """
     from jupyter_client.manager import AsyncKernelManager
 
     class QuickStopKernelManager(AsyncKernelManager):
+        def client(self, **kwargs):
+            """A client of this kernel, remembered so :func:`fresh_kernel` closes it with the kernel."""
+            kc = super().client(**kwargs)
+            self.__dict__.setdefault("ratekit_clients", []).append(kc)
+            return kc
+
         async def _async_wait(self, pollinterval: float = 0.005) -> None:
             await super()._async_wait(pollinterval=min(pollinterval, 0.005))
 
@@ -488,6 +497,11 @@ async def _answered(km, timeout: float) -> None:
 
 
 def _stop(km, folder: str) -> None:
+    for kc in km.__dict__.pop("ratekit_clients", []):
+        try:
+            kc.stop_channels()
+        except Exception:  # noqa: BLE001 - a client whose channels are already closed
+            pass
     try:
         if km.has_kernel:
             _run(km.shutdown_kernel, now=True)  # the notebook is done; nothing to flush

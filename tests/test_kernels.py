@@ -1,6 +1,7 @@
 """Fresh kernels: IPC transport, the fork server, and no process left behind."""
 
 import os
+import threading
 import time
 
 import pytest
@@ -172,3 +173,19 @@ def test_report_kernel_draws_each_chart_once_as_svg():
     assert "&lt;b&gt;Alpha&lt;/b&gt;" in svg and "<b>" not in svg  # labels are escaped text, not glyph paths
     assert "<dc:date>" not in svg  # no timestamp: re-rendering gives the same chart
     assert "".join(m["content"].get("text", "") for m in printed if m["msg_type"] == "stream").strip() == "1"
+
+
+def test_clients_left_open_are_closed_with_their_kernel():
+    """nbclient leaves open the client it makes for a kernel manager it is given (heartbeat thread, sockets,
+    a zmq context): once per client, until a batch of a few hundred ran out of zmq sockets."""
+    threads = threading.active_count()
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    for _ in range(3):
+        with kernels.fresh_kernel() as (km, _attempt):
+            kc = km.client()
+            kc.start_channels()  # as nbclient does, and never stops
+            assert kc.hb_channel.is_alive()
+    assert not kc.channels_running
+    assert threading.active_count() == threads
+    if fds is not None:
+        assert len(os.listdir("/proc/self/fd")) <= fds
