@@ -51,11 +51,12 @@ KERNEL_START_TIMEOUT = 60
 #: Attempts at starting a kernel (the first, and one retry).
 KERNEL_START_ATTEMPTS = 2
 #: What the fork server does once, before any kernel: import the modules the report notebooks import (and
-#: what PIL imports to write the first PNG, and openpyxl for the analyst's workbook) ...
+#: what PIL imports to write the first PNG, and openpyxl and XlsxWriter for the analyst's workbook) ...
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython",
            "numpy", "pandas",
            "matplotlib", "matplotlib.pyplot", "seaborn", "PIL.PngImagePlugin", "PIL.BmpImagePlugin",
-           "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin", "openpyxl", "ratekit.analysis",
+           "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin", "openpyxl", "xlsxwriter",
+           "ratekit.analysis",
            "ratekit.report", "ratekit.plots", "ratekit.notebook", "ratekit.leverage", "ratekit.narrative",
            "ratekit.export",
            # then, as "module:function", loads of the shipped public tables every report reads: the same for

@@ -545,6 +545,26 @@ def _render_safely(client_id: str, **kwargs) -> ClientResult:
                             error=f"unexpected {exc.__class__.__name__}: {exc}")
 
 
+def largest_first(client_ids: list[str], root: str | Path | None = None) -> list[str]:
+    """The order a batch starts clients in: most input bytes first (ties as given).
+
+    The long reports then start early and the batch does not end with one core
+    waiting on a big client started last. An id that is not a safe folder name
+    counts as empty (rendering it fails with the reason).
+    """
+    base = clients_root(root)
+
+    def size(client_id: str) -> int:
+        try:
+            folder = base / check_client_id(client_id)
+            return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        except (RatekitError, OSError):
+            return 0
+
+    sizes = {cid: size(cid) for cid in client_ids}
+    return sorted(client_ids, key=lambda cid: -sizes[cid])
+
+
 def default_jobs() -> int:
     """Clients rendered at once by default: the cores this process may use."""
     try:
@@ -639,7 +659,7 @@ def render_clients(client_ids: list[str] | None = None, *, root: str | Path | No
             futures = [pool.submit(_render_safely, cid, root=root, out=out, notebook=notebook, timeout=timeout,
                                    env=env, fork_server=server,
                                    previous_files=previous.get(cid, {}).get("files", []))
-                       for cid in ids]
+                       for cid in largest_first(ids, root)]
             try:
                 for future in as_completed(futures):
                     outcome = future.result()

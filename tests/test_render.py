@@ -15,7 +15,7 @@ from ratekit import cli, kernels, report
 from ratekit.analysis import analyse
 from ratekit.client import list_clients, load_client
 from ratekit.errors import RatekitError
-from ratekit.render import _atomic_write, render_client, render_clients, report_dir
+from ratekit.render import _atomic_write, largest_first, render_client, render_clients, report_dir
 
 pytestmark = pytest.mark.slow
 
@@ -343,3 +343,13 @@ def test_rendering_a_subset_keeps_the_other_clients_in_the_manifest(tmp_path):
     render_clients(["two"], root=tmp_path, out=out, notebook=notebook, progress=False)
     second = json.loads((out / "manifest.json").read_text())
     assert second["one"] == first["one"] and second["two"]["status"] == "ok"
+
+
+def test_a_batch_starts_the_clients_with_most_input_first(tmp_path):
+    for name, rows in (("small", 2), ("big", 400), ("middle", 40), ("same", 40)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "utilization.csv").write_text("payer,code,units\n" + "Alpha,99213,1\n" * rows)
+    assert largest_first(["small", "middle", "big", "same"], tmp_path) == ["big", "middle", "same", "small"]
+    # an unsafe id is not looked for (and fails later with the reason), nor is one with no folder
+    assert largest_first(["../small", "nobody", "big"], tmp_path) == ["big", "../small", "nobody"]
