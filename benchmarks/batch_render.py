@@ -11,7 +11,9 @@ folder, then renders every one of them three ways, in this one run:
 2. **render, plain kernels**: ``ratekit render --all --no-preload``: one process,
    ``--jobs`` clients at a time, each in a kernel started the ordinary way;
 3. **render**: ``ratekit render --all``: the same, each client's kernel forked from a
-   server that imported the report's libraries once (the default).
+   server that imported the report's libraries once (the default). It runs twice, before
+   and after the others, and the ratio takes the mean: this machine's speed drifts by
+   several percent over the minutes the naive loop takes.
 
 Every client gets a brand-new kernel in all three. For each, it prints the seconds
 per report (wall time / clients) and two memory figures:
@@ -183,6 +185,11 @@ def _check(out: Path, clients: list[str], html_name: str) -> int:
     return len(missing)
 
 
+NAIVE = "naive loop (papermill CLI + nbconvert CLI)"
+BEFORE = "ratekit render --all (before the naive loop)"
+AFTER = "ratekit render --all (after it)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print seconds per report, throughput ratio and peak memory; exit 1 if a render failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -200,15 +207,18 @@ def main(argv: list[str] | None = None) -> int:
               f"render --jobs {args.jobs or default_jobs()}; load average before: {os.getloadavg()[0]:.2f}")
         runs = {}
         failures = 0
-        runs["naive loop (papermill CLI + nbconvert CLI)"] = _measure(
-            naive_commands(clients, root, Path(tmp) / "naive"))
+        # render --all runs before and after the naive loop, and the ratio takes their mean: this machine's speed
+        # drifts by several percent over the minutes the naive loop takes.
+        runs[BEFORE] = _measure([render_command(root, Path(tmp) / "batch", args.jobs)])
+        failures += _check(Path(tmp) / "batch", clients, "client_report.html")
+        runs[NAIVE] = _measure(naive_commands(clients, root, Path(tmp) / "naive"))
         failures += _check(Path(tmp) / "naive", clients, "client_report.html")
         if not args.no_plain:
             runs["ratekit render --all --no-preload"] = _measure(
                 [render_command(root, Path(tmp) / "plain", args.jobs, preload=False)])
             failures += _check(Path(tmp) / "plain", clients, "client_report.html")
-        runs["ratekit render --all"] = _measure([render_command(root, Path(tmp) / "batch", args.jobs)])
-        failures += _check(Path(tmp) / "batch", clients, "client_report.html")
+        runs[AFTER] = _measure([render_command(root, Path(tmp) / "batch2", args.jobs)])
+        failures += _check(Path(tmp) / "batch2", clients, "client_report.html")
 
         n = len(clients)
         print(f"\n{'method':46} {'s/report':>9} {'reports/min':>12} {'CPU s/report':>13} "
@@ -216,10 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         for name, r in runs.items():
             print(f"{name:46} {r['seconds'] / n:9.2f} {60 * n / r['seconds']:12.1f} {r['cpu'] / n:13.2f} "
                   f"{r['peak_tree_mb']:11.0f} MB {r['maxrss_kb'] / 1024:13.0f} MB {r['other_cores']:6.2f} cores")
-        naive = runs["naive loop (papermill CLI + nbconvert CLI)"]["seconds"]
-        for name, r in runs.items():
-            if name.startswith("ratekit"):
-                print(f"throughput ratio, {name} / naive loop: {naive / r['seconds']:.1f}x")
+        naive = runs[NAIVE]["seconds"]
+        if "ratekit render --all --no-preload" in runs:
+            plain = runs["ratekit render --all --no-preload"]["seconds"]
+            print(f"throughput ratio, ratekit render --all --no-preload / naive loop: {naive / plain:.1f}x")
+        before, after = runs[BEFORE]["seconds"], runs[AFTER]["seconds"]
+        print(f"throughput ratio, ratekit render --all / naive loop: {naive / ((before + after) / 2):.1f}x "
+              f"(with the run before the naive loop: {naive / before:.1f}x, after it: {naive / after:.1f}x)")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         if max(r["other_cores"] for r in runs.values()) > 0.25:
             print("note: other processes kept part of the machine busy during the run ('other load'); "
