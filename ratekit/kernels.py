@@ -454,9 +454,9 @@ def _client_class():
                 except queue.Empty:
                     pass
                 if not await self.is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
+                    raise RuntimeError("the kernel died before answering kernel_info")
                 if _time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+                    raise TimeoutError(f"the kernel did not answer within {timeout:g} s")
 
     return ReadyClient
 
@@ -468,31 +468,11 @@ def _start(km, *, env: dict[str, str], timeout: float, cwd) -> None:
 
 
 async def _answered(km, timeout: float) -> None:
-    """Wait for the kernel's reply to ``kernel_info`` on the shell channel.
-
-    Only the shell reply: jupyter_client's ``wait_for_ready`` also waits for an
-    IOPub message, which costs 0.2 s with the asyncio client, and nbclient
-    runs it again anyway before the first cell.
-    """
-    import queue
-    import time as _time
-
+    """Wait until the kernel answers ``kernel_info`` and IOPub is live (the client's ``wait_for_ready``)."""
     kc = km.client()
-    kc.start_channels()
+    kc.start_channels(hb=False, stdin=False, control=False)  # a heartbeat thread stopped at once can race its start
     try:
-        deadline = _time.monotonic() + timeout
-        msg_id = kc.kernel_info()
-        while True:
-            try:
-                reply = await kc.shell_channel.get_msg(timeout=0.25)
-                if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                    return
-            except queue.Empty:
-                pass
-            if not await km.is_alive():
-                raise RuntimeError("the kernel died before answering kernel_info")
-            if _time.monotonic() > deadline:
-                raise TimeoutError(f"the kernel did not answer within {timeout:g} s")
+        await kc.wait_for_ready(timeout=timeout)
     finally:
         kc.stop_channels()
 

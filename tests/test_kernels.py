@@ -183,7 +183,8 @@ def test_clients_left_open_are_closed_with_their_kernel():
     for _ in range(3):
         with kernels.fresh_kernel() as (km, _attempt):
             kc = km.client()
-            kc.start_channels()  # as nbclient does, and never stops
+            kc.start_channels()  # as nbclient does, runs a cell, and never stops
+            kernels._run(kc.execute_interactive, "x = 1", timeout=30)
             assert kc.hb_channel.is_alive()
     assert not kc.channels_running
     assert threading.active_count() == threads
