@@ -486,6 +486,8 @@ def build(public_pfs: Path | None = None, out: Path | None = None) -> list[Path]
     gpcis: dict[int, tuple[pd.DataFrame, str]] = {}
     locco: dict[int, pd.DataFrame] = {}
     for folder in sorted(p for p in public_pfs.iterdir() if p.is_dir() and _RELEASE_NAME.match(p.name)):
+        if _one(folder, r"PPRRVU.*\.csv", "PPRRVU", required=False) is None:
+            continue  # a folder of CMS payment amounts only (e.g. 2026B's PFREV file): no release to build
         raw = read_raw_release(folder)
         year = release_year(raw.name)
         dest = out / raw.name
