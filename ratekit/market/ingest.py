@@ -1,0 +1,927 @@
+"""Stream payers' Transparency-in-Coverage in-network files into compact Parquet, filtered to the codes wanted.
+
+One pass over each file, whatever its size and wherever ``provider_references`` sits (see
+``docs/market.md`` for the method and its measured speed):
+
+* the root's small fields are read exactly; ``in_network`` and ``provider_references`` are split into
+  items by :mod:`ratekit.market._scan` (a ``bytes.find`` on each item's first key, exact scanning where
+  that cannot decide);
+* each ``in_network`` item's ``billing_code`` is read from its first bytes, before any parsing; only
+  items for the codes wanted (or ``CSTM-00``, all codes) are parsed (orjson);
+* provider groups are written as they stream (filtered to the NPIs, TINs and networks asked for), and
+  only their ids are kept in memory; negotiated prices keep the list of group ids they apply to, and
+  ``summarize`` joins the two with DuckDB;
+* when ``provider_references`` comes after ``in_network``, the kept items (a small fraction) wait in a
+  temporary spool file until the references are known; the file is never read twice.
+
+Output, one folder (a *dataset*) per source file under ``out``, written to a temporary folder and renamed
+into place, so a failed file never leaves a dataset that looks complete:
+
+``<out>/<dataset>/rates.parquet``
+    one row per negotiated price kept (:data:`RATE_COLUMNS`);
+``<out>/<dataset>/providers.parquet``
+    one row per provider group, TIN and NPI (:data:`PROVIDER_COLUMNS`);
+``<out>/<dataset>/manifest.json``
+    the file's root fields (reporting entity, plan, ...), bytes, items scanned and kept, prices kept,
+    prices dropped by reason, warnings, the filters and seconds.
+
+An index (table-of-contents) file is recognised: its in-network files are listed, nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import struct
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import msgspec
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import Problem, RatekitError
+from ..feeschedules import FACILITY_POS
+from . import _scan
+from ._scan import ScanError
+
+#: ``rates.parquet``: one row per negotiated price kept.
+RATE_COLUMNS = {
+    "item": "0-based index of the in_network item in the file",
+    "negotiation_arrangement": "ffs, bundle or capitation",
+    "billing_code_type": "CPT, HCPCS, ...",
+    "billing_code": "the code, upper case (CSTM-00 = every code of the type)",
+    "modifier": "billing_code_modifier, sorted and joined by ',' ('' = none)",
+    "service_codes": "service_code (places of service) joined by ',' ('' = none given; CSTM-00 = all)",
+    "setting": "Medicare setting from the places of service: nonfacility, facility, or '' (both)",
+    "tic_setting": "v2 setting field: inpatient, outpatient, both ('' = none)",
+    "negotiated_type": "negotiated, derived, fee schedule, percentage or per diem",
+    "negotiated_rate": "dollars, or a percent (percentage) or dollars a day (per diem)",
+    "rate_kind": "dollar (negotiated, derived, fee schedule), percentage, per_diem or other",
+    "expiration_date": "date (9999-12-31 = none; null when missing or unreadable)",
+    "billing_class": "professional, institutional or both",
+    "provider_group_ids": "the provider groups the price applies to (providers.parquet); negative = inline group",
+}
+#: ``providers.parquet``: one row per provider group, TIN and NPI.
+PROVIDER_COLUMNS = {
+    "provider_group_id": "the file's provider_group_id (negative: a v1 inline group numbered by ratekit)",
+    "network_names": "network_name joined by '; ' ('' = none)",
+    "tin_type": "ein or npi",
+    "tin_value": "the TIN (null when the file gives '0', which is not a TIN)",
+    "business_name": "tin.business_name ('' = none)",
+    "npi": "the NPI (null: a TIN-level contract, npi [0])",
+}
+_RATE_SCHEMA = pa.schema([
+    ("item", pa.int32()), ("negotiation_arrangement", pa.string()), ("billing_code_type", pa.string()),
+    ("billing_code", pa.string()), ("modifier", pa.string()), ("service_codes", pa.string()),
+    ("setting", pa.string()), ("tic_setting", pa.string()), ("negotiated_type", pa.string()),
+    ("negotiated_rate", pa.float64()), ("rate_kind", pa.string()), ("expiration_date", pa.date32()),
+    ("billing_class", pa.string()), ("provider_group_ids", pa.list_(pa.int64())),
+])
+_PROVIDER_SCHEMA = pa.schema([
+    ("provider_group_id", pa.int64()), ("network_names", pa.string()), ("tin_type", pa.string()),
+    ("tin_value", pa.string()), ("business_name", pa.string()), ("npi", pa.int64()),
+])
+_RATE_KINDS = {"negotiated": "dollar", "derived": "dollar", "fee schedule": "dollar", "percentage": "percentage",
+               "per diem": "per_diem"}
+#: Why a negotiated price was dropped, in the order the checks run (each price counts once, first reason).
+DROP_REASONS = {
+    "billing_class": "its billing class was not asked for",
+    "expired": "it expired before the as-of date",
+    "rate_not_number": "negotiated_rate is not a number",
+    "rate_not_positive": "negotiated_rate is zero or negative",
+    "provider_filter": "none of its providers passed the NPI, TIN or network filter",
+    "unresolved_reference": "its provider_references name no provider group in the file",
+}
+#: Keys an in_network item starts with that only the item level has (so they can split the array).
+_ITEM_ANCHORS = frozenset({b'"negotiation_arrangement"', b'"name"', b'"negotiated_rates"', b'"billing_code"',
+                           b'"billing_code_type"', b'"billing_code_type_version"', b'"description"'})
+#: ... of which these also name the codes of a bundle or capitation (``bundled_codes``, ``covered_services``).
+_SHARED_KEYS = frozenset({b'"billing_code"', b'"billing_code_type"', b'"billing_code_type_version"',
+                          b'"description"'})
+_REF_ANCHORS = frozenset({b'"provider_group_id"', b'"provider_groups"', b'"network_name"', b'"location"'})
+_CODE_VALUE = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*(?:"([^"\\]{0,40})"|(-?[0-9][0-9.]*))')
+_MSGSPEC_BYTE = re.compile(r"byte (\d+)")
+_MAX_EXAMPLES = 5
+_ROWS_PER_WRITE = 1 << 17
+
+
+class _Skim(msgspec.Struct):
+    """Decodes no field: msgspec checks the JSON and skips everything (the ``validate`` option)."""
+
+
+_CHECK_JSON = msgspec.json.Decoder(_Skim)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an ingest keeps.
+
+    Attributes
+    ----------
+    codes : frozenset of str or None
+        Billing codes (upper case); None keeps every code.
+    npis : frozenset of int or None
+        Keep only these NPIs' rows (and prices that apply to one of them).
+    tins : frozenset of str or None
+        Keep only these TINs (compared without ``-`` and spaces).
+    networks : frozenset of str or None
+        Keep only provider groups in one of these networks (case-insensitive).
+    billing_class : {"professional", "both"}
+        ``professional`` keeps prices whose billing class is professional or both (both applies to
+        professional claims too); ``both`` keeps institutional prices as well.
+    as_of : date
+        Prices that expired before it are dropped.
+    validate : bool
+        Check the JSON of every item, skipped ones too (msgspec; about half the speed).
+    """
+
+    codes: frozenset | None = None
+    npis: frozenset | None = None
+    tins: frozenset | None = None
+    networks: frozenset | None = None
+    billing_class: str = "professional"
+    as_of: dt.date = field(default_factory=dt.date.today)
+    validate: bool = False
+
+    def describe(self) -> dict:
+        """The filters as JSON-able values (for the manifest)."""
+        return {"codes": sorted(self.codes) if self.codes is not None else None,
+                "npis": len(self.npis) if self.npis is not None else None,
+                "tins": sorted(self.tins) if self.tins is not None else None,
+                "networks": sorted(self.networks) if self.networks is not None else None,
+                "billing_class": self.billing_class, "as_of": self.as_of.isoformat(), "validate": self.validate}
+
+
+def make_filters(*, codes: Iterable[str] | None = None, npis: Iterable[int | str] | None = None,
+                 tins: Iterable[str] | None = None, networks: Iterable[str] | None = None,
+                 billing_class: str = "professional", as_of: dt.date | str | None = None,
+                 validate: bool = False) -> Filters:
+    """Build :class:`Filters` from plain values, normalised (codes upper case, TINs without ``-``)."""
+    if billing_class not in ("professional", "both"):
+        raise RatekitError(Problem("(options)", "billing class must be 'professional' or 'both'", value=billing_class,
+                                   fix="use --billing-class professional or --billing-class both"))
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise RatekitError(Problem("(options)", "the as-of date is not a date", value=as_of,
+                                       fix="write it YYYY-MM-DD")) from None
+    return Filters(
+        codes=frozenset(str(c).strip().upper() for c in codes) if codes is not None else None,
+        npis=frozenset(int(n) for n in npis) if npis is not None else None,
+        tins=frozenset(_tin_key(t) for t in tins) if tins is not None else None,
+        networks=frozenset(n.strip().casefold() for n in networks) if networks is not None else None,
+        billing_class=billing_class, as_of=as_of or dt.date.today(), validate=validate)
+
+
+def _tin_key(tin: object) -> str:
+    return re.sub(r"[\s-]", "", str(tin))
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file.
+
+    Attributes
+    ----------
+    source : Path
+    status : {"ok", "index", "failed"}
+    dataset : Path or None
+        The dataset folder written (``ok`` only).
+    manifest : dict
+        As written to ``manifest.json`` (``ok``), or what was counted before the failure.
+    problems : list of Problem
+        The error of a failed file, and warnings.
+    in_network_files : list of dict
+        For an index file: ``{"location", "description", "plans"}`` per in-network file listed.
+    """
+
+    source: Path
+    status: str
+    dataset: Path | None = None
+    manifest: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    in_network_files: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """The result of :func:`ingest`: one :class:`FileResult` per file, in the order given."""
+
+    results: list[FileResult]
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed."""
+        return all(r.status != "failed" for r in self.results)
+
+    def text(self) -> str:
+        """A line per file (and its problems), for the command line."""
+        lines = []
+        for r in self.results:
+            m = r.manifest
+            if r.status == "ok":
+                dropped = ", ".join(f"{k} {v:,}" for k, v in m["dropped"].items() if v) or "none"
+                lines.append(f"ok: {r.source.name} -> {r.dataset}: {m['items_kept']:,} of {m['items_scanned']:,} "
+                             f"items, {m['rates_kept']:,} prices kept (dropped: {dropped}), "
+                             f"{m['json_bytes'] / 1e6:,.1f} MB of JSON in {m['seconds']:.1f} s")
+            elif r.status == "index":
+                lines.append(f"index: {r.source.name} is a table-of-contents file listing "
+                             f"{len(r.in_network_files)} in-network files (ingest those):")
+                lines += [f"  {f['location']}" for f in r.in_network_files]
+            else:
+                lines.append(f"failed: {r.source.name}")
+            lines += [f"  {p}" for p in r.problems]
+        return "\n".join(lines)
+
+
+# --- small readers ----------------------------------------------------------------------------------
+
+def read_npi_file(path: str | Path) -> frozenset[int]:
+    """NPIs from a text or CSV file: one per line, or the column headed ``NPI`` (quotes ignored)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RatekitError(Problem(str(path), f"cannot read the NPI file ({exc})", fix="give a text or CSV file")) \
+            from None
+    column = 0
+    start = 0
+    if lines and not lines[0].strip().strip('"').isdigit():
+        header = [h.strip().strip('"').upper() for h in lines[0].split(",")]
+        if "NPI" not in header:
+            raise RatekitError(Problem(str(path), "no NPI column", row=1, value=lines[0][:80],
+                                       fix="put one NPI per line, or head a column NPI"))
+        column, start = header.index("NPI"), 1
+    out = set()
+    for i, line in enumerate(lines[start:], start=start + 1):
+        cells = line.split(",")
+        text = cells[column].strip().strip('"') if column < len(cells) else ""
+        if not text:
+            continue
+        if not (text.isdigit() and len(text) == 10):
+            raise RatekitError(Problem(str(path), "not a 10-digit NPI", row=i, value=text,
+                                       fix="one 10-digit NPI per line"))
+        out.add(int(text))
+    return frozenset(out)
+
+
+def dataset_name(path: str | Path) -> str:
+    """The dataset folder name for a source file: its name without ``.json``/``.gz``, safe characters only."""
+    name = Path(path).name
+    for suffix in (".gz", ".json"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "file"
+    return name[:120]
+
+
+def _prefix_code(buf: bytes, s: int, e: int) -> str | None:
+    """The item's ``billing_code`` read from its bytes, or None when it cannot be read safely that way."""
+    j = buf.find(b'"billing_code"', s, e)
+    if j < 0:
+        return None
+    if buf.find(b'"bundled_codes"', s, j) >= 0 or buf.find(b'"covered_services"', s, j) >= 0:
+        return None  # the first billing_code may be a bundled one
+    m = _CODE_VALUE.match(buf, j + 14, e)
+    if not m:
+        return None
+    raw = m.group(1) if m.group(1) is not None else m.group(2)
+    return raw.decode("latin-1").strip().upper()
+
+
+def _setting(service_codes: list[str]) -> str:
+    """Places of service -> ``facility``, ``nonfacility`` or ``""`` (both: mixed, CSTM-00 or none given)."""
+    if not service_codes or "CSTM-00" in service_codes:
+        return ""
+    facility = [c in FACILITY_POS for c in service_codes]
+    if all(facility):
+        return "facility"
+    return "nonfacility" if not any(facility) else ""
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", "").replace("$", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _npi(value) -> tuple[int | None, bool]:
+    """``(npi, ok)``: an int NPI; None for the placeholder 0; ok False when it is not an NPI."""
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, str):
+        value = value.strip().strip('"')
+        if not value.isdigit():
+            return None, False
+        value = int(value)
+    if isinstance(value, int):
+        if value == 0:
+            return None, True
+        return (value, True) if 1_000_000_000 <= value <= 9_999_999_999 else (None, False)
+    return None, False
+
+
+class _Sink:
+    """Rows buffered as columns and written to one Parquet file in large batches."""
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.path, self.schema = path, schema
+        self.columns: dict[str, list] = {name: [] for name in schema.names}
+        self.rows = 0
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+
+    def add(self, **values) -> None:
+        for name, value in values.items():
+            self.columns[name].append(value)
+        self.rows += 1
+        if len(self.columns[self.schema.names[0]]) >= _ROWS_PER_WRITE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.columns[self.schema.names[0]]:
+            table = pa.table({n: pa.array(v, type=self.schema.field(n).type) for n, v in self.columns.items()},
+                             schema=self.schema)
+            self._writer.write_table(table)
+            for v in self.columns.values():
+                v.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.close()
+
+
+# --- one file ---------------------------------------------------------------------------------------
+
+class _File:
+    """The state of one file's ingest."""
+
+    def __init__(self, path: Path, folder: Path, filters: Filters):
+        self.path, self.folder, self.f = path, folder, filters
+        self.name = str(path)
+        self.header: dict = {}
+        self.keys: list[str] = []
+        self.counts: Counter = Counter()
+        self.dropped: Counter = Counter({k: 0 for k in DROP_REASONS})
+        self.warnings: dict[str, list[str]] = {}
+        self.warning_counts: Counter = Counter()
+        self.refs_done = False
+        self.refs_position = "none"
+        self.known_ids: set[int] = set()
+        self.passing_ids: set[int] = set()
+        self.inline_ids: dict = {}
+        self.in_network_files: list[dict] = []
+        self.rates = _Sink(folder / "rates.parquet", _RATE_SCHEMA)
+        self.providers = _Sink(folder / "providers.parquet", _PROVIDER_SCHEMA)
+        self.spool = None
+        self.spooled = 0
+        self.allowed_classes = {"professional", "both"} if filters.billing_class == "professional" else \
+            {"professional", "both", "institutional"}
+
+    # -- problems -----------------------------------------------------------------------------------
+    def warn(self, kind: str, text: str) -> None:
+        self.warning_counts[kind] += 1
+        examples = self.warnings.setdefault(kind, [])
+        if len(examples) < _MAX_EXAMPLES:
+            examples.append(text)
+
+    def _loads(self, raw: bytes, offset: int, what: str):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ScanError(f"invalid JSON in {what}: {exc.msg}", offset + exc.pos,
+                            "the file is damaged; download it again") from None
+
+    # -- the root -----------------------------------------------------------------------------------
+    def run(self, sc: _scan.Scanner) -> None:
+        c = sc.peek()
+        if c is None:
+            raise ScanError("the file is empty", 0, "download the file again")
+        if sc.buf.startswith(b"\xef\xbb\xbf", sc.pos):
+            sc.pos += 3
+            c = sc.peek()
+        if c != 123:
+            what = "a JSON array" if c == 91 else "not JSON"
+            raise ScanError(f"not a Transparency-in-Coverage file: the file is {what}, not a JSON object",
+                            sc.at(sc.pos), "give a payer's in-network rate file (.json or .json.gz)")
+        sc.pos += 1
+        if sc.peek() == 125:
+            sc.pos += 1
+        else:
+            while True:
+                key_at = sc.at(sc.pos)
+                key = sc.read_key()
+                self.keys.append(key)
+                c = sc.peek()
+                if key == "in_network" and c == 91:
+                    self._objects(sc, "in_network", self._on_item, _ITEM_ANCHORS)
+                elif key == "provider_references" and c == 91:
+                    self.refs_position = "start" if "in_network" not in self.keys else "end"
+                    self._objects(sc, "provider_references", self._on_reference, _REF_ANCHORS)
+                    self.refs_done = True
+                    self._replay()
+                elif key == "reporting_structure" and c == 91:
+                    self._objects(sc, "reporting_structure", self._on_structure, frozenset())
+                elif c in (123, 91):
+                    sc.skip_value()
+                elif c is None:
+                    raise ScanError("the JSON ends after a key: the file is truncated", sc.at(sc.pos),
+                                    "download the file again")
+                else:
+                    raw = sc.read_value()
+                    self.header[key] = self._loads(raw, key_at, f"the value of {key!r}")
+                c = sc.peek()
+                if c == 44:
+                    sc.pos += 1
+                    continue
+                if c == 125:
+                    sc.pos += 1
+                    break
+                raise self._expected(sc, "',' or '}' after a field of the root object")
+        if sc.peek() is not None:
+            raise ScanError("there is data after the end of the JSON object", sc.at(sc.pos),
+                            "the file is damaged; download it again")
+        self.refs_done = True
+        self._replay()
+        self._check_kind()
+
+    def _expected(self, sc, what: str) -> ScanError:
+        c = sc.peek()
+        found = "the end of the file (truncated)" if c is None else repr(chr(c))
+        return ScanError(f"invalid JSON: expected {what}, found {found}", sc.at(sc.pos),
+                         "the file is damaged or truncated; download it again")
+
+    def _check_kind(self) -> None:
+        keys = set(self.keys)
+        if "in_network" in keys or "reporting_structure" in keys:
+            return
+        if "out_of_network" in keys:
+            what = "an allowed-amounts (out-of-network) file, not an in-network rate file"
+        elif "provider_groups" in keys:
+            what = "a v1 provider-reference file; it is read through the location of the in-network file naming it"
+        else:
+            shown = ", ".join(self.keys[:8]) or "none"
+            what = f"not a Transparency-in-Coverage in-network file: it has no in_network array (keys: {shown})"
+        raise ScanError(what, 0, "give a payer's in-network rate file (.json or .json.gz)")
+
+    # -- arrays -------------------------------------------------------------------------------------
+    def _objects(self, sc: _scan.Scanner, what: str, on_item, anchors: frozenset) -> None:
+        sc.expect(b"[", f"to open {what}")
+        index = 0
+        if sc.peek() == 93:
+            sc.pos += 1
+            return
+        anchor, shared, fast = None, False, bool(anchors)
+        while True:
+            c = sc.peek()
+            offset = sc.at(sc.pos)
+            if c is None:
+                raise ScanError(f"the JSON ends inside {what} (after item {index - 1}): the file is truncated",
+                                offset, "download the file again")
+            if c != 123:
+                raise ScanError(f"{what} item {index} is not a JSON object", offset,
+                                "the file is damaged or not a Transparency-in-Coverage file")
+            if anchor is None and fast:
+                key = sc.first_key()
+                if key in anchors:
+                    anchor, shared = key, key in _SHARED_KEYS
+                else:
+                    fast = False
+            end = sc.split_item(anchor) if anchor else -1
+            if end >= 0 and shared and (sc.buf.find(b'"bundled_codes"', sc.pos, end) >= 0
+                                        or sc.buf.find(b'"covered_services"', sc.pos, end) >= 0):
+                end = -1  # the first key also starts the bundle's codes: split exactly
+            if end < 0:
+                probe = min(len(sc.buf), sc.pos + 65536)
+                code = _prefix_code(sc.buf, sc.pos, probe) if what == "in_network" else None
+                if code is not None and not self._wanted(code) and not self.f.validate:
+                    self.counts["items_scanned"] += 1
+                    sc.skip_value()  # any size, without keeping it
+                    end = sc.pos
+                else:
+                    end = sc.value_end(sc.pos)
+                    on_item(sc.buf, sc.pos, end, index, sc.at(sc.pos))
+            else:
+                on_item(sc.buf, sc.pos, end, index, offset)
+            sc.pos = end
+            index += 1
+            c = sc.peek()
+            if c == 44:
+                sc.pos += 1
+                continue
+            if c == 93:
+                sc.pos += 1
+                return
+            raise self._expected(sc, f"',' or ']' after {what} item {index - 1}")
+
+    def _wanted(self, code: str) -> bool:
+        return self.f.codes is None or code in self.f.codes or code == "CSTM-00"
+
+    # -- in_network items ---------------------------------------------------------------------------
+    def _on_item(self, buf: bytes, s: int, e: int, index: int, offset: int) -> None:
+        self.counts["items_scanned"] += 1
+        if self.f.codes is not None:
+            code = _prefix_code(buf, s, e)
+            if code is not None and not self._wanted(code):
+                if self.f.validate:
+                    self._validate(buf[s:e], offset, index)
+                return
+        raw = buf[s:e]
+        if self.refs_done:
+            self._item(raw, index, offset)
+        else:
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile(dir=self.folder)
+            self.spool.write(struct.pack("<qqq", len(raw), index, offset))
+            self.spool.write(raw)
+            self.spooled += 1
+
+    def _validate(self, raw: bytes, offset: int, index: int) -> None:
+        try:
+            _CHECK_JSON.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            m = _MSGSPEC_BYTE.search(str(exc))
+            raise ScanError(f"invalid JSON in in_network item {index}: {exc}", offset + int(m.group(1)) if m else
+                            offset, "the file is damaged; download it again") from None
+
+    def _replay(self) -> None:
+        """Process the kept items that waited for provider_references."""
+        if self.spool is None:
+            return
+        spool, self.spool = self.spool, None
+        spool.seek(0)
+        while True:
+            head = spool.read(24)
+            if not head:
+                break
+            n, index, offset = struct.unpack("<qqq", head)
+            self._item(spool.read(n), index, offset)
+        spool.close()
+
+    def _item(self, raw: bytes, index: int, offset: int) -> None:
+        item = self._loads(raw, offset, f"in_network item {index}")
+        where = f"in_network item {index} (byte {offset:,} of the JSON)"
+        if not isinstance(item, dict):
+            raise ScanError(f"in_network item {index} is not a JSON object", offset, "")
+        code = str(item.get("billing_code") or "").strip().upper()
+        if not code:
+            self.warn("no_billing_code", f"{where} has no billing_code; skipped")
+            return
+        if not self._wanted(code):
+            return
+        self.counts["items_kept"] += 1
+        arrangement = str(item.get("negotiation_arrangement") or "").lower()
+        code_type = str(item.get("billing_code_type") or "").upper()
+        rates = item.get("negotiated_rates")
+        if not isinstance(rates, list):
+            self.warn("no_negotiated_rates", f"{where}, code {code}: negotiated_rates is not a list; skipped")
+            return
+        add = self.rates.add
+        as_of = self.f.as_of
+        for nr in rates:
+            if not isinstance(nr, dict):
+                continue
+            ids, known = self._group_ids(nr, where)
+            for price in nr.get("negotiated_prices") or ():
+                self.counts["prices_scanned"] += 1
+                if not isinstance(price, dict):
+                    continue
+                billing_class = str(price.get("billing_class") or "").strip().lower()
+                if billing_class not in self.allowed_classes:
+                    self.dropped["billing_class"] += 1
+                    continue
+                expires = _date(price.get("expiration_date"))
+                if expires is not None and expires < as_of:
+                    self.dropped["expired"] += 1
+                    continue
+                rate = _number(price.get("negotiated_rate"))
+                if rate is None:
+                    self.dropped["rate_not_number"] += 1
+                    self.warn("rate_not_number", f"{where}, code {code}: negotiated_rate "
+                                                 f"{price.get('negotiated_rate')!r} is not a number; dropped")
+                    continue
+                if rate <= 0:
+                    self.dropped["rate_not_positive"] += 1
+                    self.warn("rate_not_positive", f"{where}, code {code}: negotiated_rate {rate:g} is not "
+                                                   "positive; dropped")
+                    continue
+                if not ids:
+                    self.dropped["provider_filter" if known else "unresolved_reference"] += 1
+                    continue
+                ntype = str(price.get("negotiated_type") or "").strip().lower()
+                mods = price.get("billing_code_modifier") or []
+                mods = mods if isinstance(mods, list) else [mods]
+                modifier = ",".join(sorted({str(m).strip().upper() for m in mods} - {""}))
+                pos = price.get("service_code") or []
+                pos = [str(p).strip().upper().zfill(2) for p in (pos if isinstance(pos, list) else [pos])]
+                add(item=index, negotiation_arrangement=arrangement, billing_code_type=code_type, billing_code=code,
+                    modifier=modifier, service_codes=",".join(pos), setting=_setting(pos),
+                    tic_setting=str(price.get("setting") or "").lower(), negotiated_type=ntype,
+                    negotiated_rate=rate, rate_kind=_RATE_KINDS.get(ntype, "other"), expiration_date=expires,
+                    billing_class=billing_class, provider_group_ids=ids)
+
+    def _group_ids(self, nr: dict, where: str) -> tuple[list[int], bool]:
+        """The provider groups a negotiated rate applies to that passed the filters; and whether any was known."""
+        ids: list[int] = []
+        known = False
+        refs = nr.get("provider_references")
+        if isinstance(refs, list):
+            for r in refs:
+                try:
+                    gid = int(r)
+                except (TypeError, ValueError):
+                    self.warn("bad_reference", f"{where}: provider reference {r!r} is not a number; ignored")
+                    continue
+                if gid in self.passing_ids:
+                    ids.append(gid)
+                    known = True
+                elif gid in self.known_ids:
+                    known = True
+                else:
+                    self.counts["unknown_references"] += 1
+        groups = nr.get("provider_groups")
+        if isinstance(groups, list) and groups:
+            key = orjson.dumps(groups)
+            gid = self.inline_ids.get(key)
+            if gid is None:
+                gid = -(len(self.inline_ids) + 1)
+                self.inline_ids[key] = gid
+                if self._write_group(gid, groups, [], where):
+                    self.passing_ids.add(gid)
+                self.known_ids.add(gid)
+            known = True
+            if gid in self.passing_ids:
+                ids.append(gid)
+        return ids, known
+
+    # -- provider references ------------------------------------------------------------------------
+    def _on_reference(self, buf: bytes, s: int, e: int, index: int, offset: int) -> None:
+        ref = self._loads(buf[s:e], offset, f"provider_references item {index}")
+        where = f"provider_references item {index} (byte {offset:,} of the JSON)"
+        self.counts["provider_references"] += 1
+        try:
+            gid = int(ref.get("provider_group_id"))
+        except (TypeError, ValueError):
+            self.warn("bad_group_id", f"{where}: provider_group_id {ref.get('provider_group_id')!r} is not a "
+                                      "number; the group is ignored")
+            return
+        networks = ref.get("network_name") or []
+        networks = [str(n) for n in networks] if isinstance(networks, list) else [str(networks)]
+        groups = ref.get("provider_groups")
+        if groups is None and ref.get("location"):
+            groups = self._location(str(ref["location"]), where)
+            if groups is None:
+                return
+        self.known_ids.add(gid)
+        if self.f.networks is not None and not {n.strip().casefold() for n in networks} & self.f.networks:
+            return
+        if self._write_group(gid, groups or [], networks, where):
+            self.passing_ids.add(gid)
+
+    def _location(self, location: str, where: str) -> list | None:
+        """The provider groups of a v1 provider-reference file given by ``location`` (a local path)."""
+        name = location.rsplit("/", 1)[-1].split("?", 1)[0]
+        local = location.removeprefix("file://")
+        candidates = [Path(local)] if "://" not in local else []
+        candidates += [self.path.parent / local, self.path.parent / name] if "://" not in local else \
+            [self.path.parent / name]
+        for candidate in candidates:
+            if candidate.is_file():
+                try:
+                    data = candidate.read_bytes()
+                    if data[:2] == b"\x1f\x8b":
+                        data = _scan.gunzip(data)
+                    doc = orjson.loads(data)
+                except (OSError, ValueError, EOFError) as exc:
+                    self.warn("bad_reference_file", f"{where}: the provider-reference file {candidate} cannot be "
+                                                    f"read ({exc}); its group's prices are dropped")
+                    return None
+                groups = doc.get("provider_groups") if isinstance(doc, dict) else None
+                if not isinstance(groups, list):
+                    self.warn("bad_reference_file", f"{where}: {candidate} has no provider_groups array; its "
+                                                    "group's prices are dropped")
+                    return None
+                self.counts["reference_files"] += 1
+                return groups
+        self.warn("missing_reference_file", f"{where}: the provider-reference file {location!r} is not on disk "
+                                            f"(looked for {name!r} beside the in-network file); its group's "
+                                            "prices are dropped. Fix: download it next to the in-network file")
+        return None
+
+    def _write_group(self, gid: int, groups: list, networks: list[str], where: str) -> bool:
+        """Write a provider group's rows (after the NPI and TIN filters); True when any row was written."""
+        f = self.f
+        network_names = "; ".join(networks)
+        wrote = False
+        for g in groups:
+            if not isinstance(g, dict):
+                continue
+            tin = g.get("tin") or {}
+            tin_type = str(tin.get("type") or "").strip().lower() if isinstance(tin, dict) else ""
+            tin_value = str(tin.get("value") or "").strip() if isinstance(tin, dict) else ""
+            business = str(tin.get("business_name") or "") if isinstance(tin, dict) else ""
+            if tin_value in ("", "0") or tin_value.strip("0-") == "":
+                self.warn("tin_zero", f"{where}: tin.value is {tin_value!r}, not a TIN; the providers are kept by "
+                                      "NPI without a TIN")
+                tin_value = None
+            if f.tins is not None and (tin_value is None or _tin_key(tin_value) not in f.tins):
+                continue
+            npis = g.get("npi")
+            npis = npis if isinstance(npis, list) else [npis]
+            seen = set()
+            for raw in npis or [0]:
+                npi, ok = _npi(raw)
+                if not ok:
+                    self.warn("bad_npi", f"{where}: NPI {raw!r} is not a 10-digit NPI; ignored")
+                    continue
+                if npi in seen:
+                    continue
+                seen.add(npi)
+                if f.npis is not None and npi not in f.npis:
+                    continue
+                self.providers.add(provider_group_id=gid, network_names=network_names, tin_type=tin_type,
+                                   tin_value=tin_value, business_name=business, npi=npi)
+                wrote = True
+        return wrote
+
+    # -- index files --------------------------------------------------------------------------------
+    def _on_structure(self, buf: bytes, s: int, e: int, index: int, offset: int) -> None:
+        entry = self._loads(buf[s:e], offset, f"reporting_structure item {index}")
+        plans = [p.get("plan_name") for p in entry.get("reporting_plans") or [] if isinstance(p, dict)]
+        for f in entry.get("in_network_files") or []:
+            if isinstance(f, dict) and f.get("location"):
+                self.in_network_files.append({"location": str(f["location"]),
+                                              "description": str(f.get("description") or ""), "plans": plans})
+
+
+# --- the public entry points ------------------------------------------------------------------------
+
+def _problem(path: Path, message: str, fix: str = "", severity: str = "error") -> Problem:
+    return Problem(str(path), message, fix=fix, severity=severity)
+
+
+def ingest_file(path: str | Path, out: str | Path, filters: Filters, *, name: str | None = None) -> FileResult:
+    """Ingest one in-network file into ``<out>/<name>/`` (see the module docstring).
+
+    Parameters
+    ----------
+    path : path
+        A ``.json`` or gzip'd in-network file (or an index file, whose in-network files are listed).
+    out : path
+        The folder of datasets.
+    filters : Filters
+    name : str, optional
+        The dataset's folder name (default :func:`dataset_name`).
+
+    Returns
+    -------
+    FileResult
+        Never raises for a problem in the file: a failed file has ``status="failed"`` and its error in
+        ``problems`` (naming the file and the byte position in the JSON), and leaves no dataset.
+    """
+    path, out = Path(path), Path(out)
+    name = name or dataset_name(path)
+    final = out / name
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=out))
+    state = None
+    try:
+        if not path.is_file():
+            raise ScanError("no such file", 0, "check the path")
+        src = _scan.Source(path)
+        try:
+            state = _File(path, tmp, filters)
+            state.run(_scan.Scanner(src))
+        finally:
+            src.close()
+            if state is not None:
+                state.rates.close()
+                state.providers.close()
+                if state.spool is not None:
+                    state.spool.close()
+        manifest = _manifest(path, name, state, src, filters, time.perf_counter() - started)
+        problems = [_problem(path, f"{text}", severity="warning") for examples in state.warnings.values()
+                    for text in examples]
+        problems += [_problem(path, f"... {n - _MAX_EXAMPLES:,} more like that ({kind})", severity="warning")
+                     for kind, n in state.warning_counts.items() if n > _MAX_EXAMPLES]
+        if state.in_network_files and "in_network" not in state.keys:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return FileResult(path, "index", manifest=manifest, in_network_files=state.in_network_files)
+        if manifest["items_kept"] == 0:
+            problems.append(_problem(path, f"no in_network item matched the codes asked for "
+                                           f"({manifest['items_scanned']:,} items scanned); the dataset is empty",
+                                     fix="check the codes, or that this payer file covers professional services",
+                                     severity="warning"))
+        manifest["warnings"] = [str(p) for p in problems]
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
+        _replace_dir(tmp, final)
+        (out / f"{name}.failed.json").unlink(missing_ok=True)
+        return FileResult(path, "ok", dataset=final, manifest=manifest, problems=problems)
+    except ScanError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)  # an earlier run's dataset would look like this file's
+        where = f"at byte {exc.position:,} of the JSON" + (" (decompressed)" if path.name.endswith(".gz") else "")
+        problem = _problem(path, f"{exc.message} ({where})", fix=exc.fix)
+        (out / f"{name}.failed.json").write_text(json.dumps({"source": str(path), "status": "failed",
+                                                            "error": str(problem)}, indent=1), encoding="utf-8")
+        return FileResult(path, "failed", problems=[problem])
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _replace_dir(tmp: Path, final: Path) -> None:
+    """Move ``tmp`` to ``final``, replacing an earlier dataset (renames, so no reader sees half of one)."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _manifest(path: Path, name: str, state: _File, src: _scan.Source, filters: Filters, seconds: float) -> dict:
+    c = state.counts
+    return {
+        "source": str(path), "dataset": name, "status": "ok", "bytes": path.stat().st_size,
+        "json_bytes": src.read_bytes, "gzip": src.gzipped,
+        "header": {k: v for k, v in state.header.items() if isinstance(v, (str, int, float)) or v is None},
+        "version_field": state.header.get("version"),
+        "provider_references_at": state.refs_position,
+        "items_scanned": c["items_scanned"], "items_kept": c["items_kept"],
+        "prices_scanned": c["prices_scanned"], "rates_kept": state.rates.rows,
+        "dropped": dict(state.dropped),
+        "provider_references": c["provider_references"], "provider_rows": state.providers.rows,
+        "inline_provider_groups": len(state.inline_ids), "reference_files": c["reference_files"],
+        "unknown_references": c["unknown_references"], "spooled_items": state.spooled,
+        "warning_counts": dict(state.warning_counts),
+        "filters": filters.describe(), "seconds": round(seconds, 3),
+        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def ingest(files: Sequence[str | Path], out: str | Path, *, codes: Iterable[str] | None = None,
+           npis: Iterable[int] | None = None, tins: Iterable[str] | None = None,
+           networks: Iterable[str] | None = None, billing_class: str = "professional",
+           as_of: dt.date | str | None = None, validate: bool = False) -> IngestReport:
+    """Ingest in-network files into ``out``, one dataset folder each; a failed file does not stop the others.
+
+    Parameters
+    ----------
+    files : sequence of path
+        ``.json`` or ``.json.gz`` in-network files (index files are recognised and their files listed).
+    out : path
+        Folder of datasets (created).
+    codes : iterable of str, optional
+        Billing codes to keep (default: every code). ``CSTM-00`` items (all codes) are always kept.
+    npis, tins, networks : iterable, optional
+        Keep only these NPIs, TINs or network names (see :class:`Filters`).
+    billing_class : {"professional", "both"}
+    as_of : date or "YYYY-MM-DD", optional
+        Prices that expired before it are dropped (default today).
+    validate : bool
+        Check the JSON of skipped items too (slower).
+
+    Returns
+    -------
+    IngestReport
+    """
+    filters = make_filters(codes=codes, npis=npis, tins=tins, networks=networks, billing_class=billing_class,
+                           as_of=as_of, validate=validate)
+    names: Counter = Counter()
+    results = []
+    for path in files:
+        name = dataset_name(path)
+        names[name] += 1
+        if names[name] > 1:
+            name = f"{name}-{names[name]}"
+        results.append(ingest_file(path, out, filters, name=name))
+    return IngestReport(results)
