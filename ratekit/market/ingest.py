@@ -31,6 +31,7 @@ An index (table-of-contents) file is recognised: its in-network files are listed
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -46,6 +47,8 @@ from typing import Iterable, Sequence
 import msgspec
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from ..errors import Problem, RatekitError
@@ -90,6 +93,16 @@ _PROVIDER_SCHEMA = pa.schema([
     ("provider_group_id", pa.int64()), ("network_names", pa.string()), ("tin_type", pa.string()),
     ("tin_value", pa.string()), ("business_name", pa.string()), ("npi", pa.int64()),
 ])
+#: provider_references items as pyarrow's JSON reader reads a batch of them (the fast path; any other type
+#: in the file, e.g. quoted NPIs, makes the batch fall back to the item-by-item path).
+_REF_PARSE = pa_json.ParseOptions(explicit_schema=pa.schema([
+    ("provider_group_id", pa.int64()), ("network_name", pa.list_(pa.string())), ("location", pa.string()),
+    ("provider_groups", pa.list_(pa.struct([
+        ("npi", pa.list_(pa.int64())),
+        ("tin", pa.struct([("type", pa.string()), ("value", pa.string()), ("business_name", pa.string())]))]))),
+]), unexpected_field_behavior="ignore")
+_REF_READ = pa_json.ReadOptions(use_threads=False, block_size=1 << 24)
+_REF_BATCH_BYTES = 1 << 23
 _RATE_KINDS = {"negotiated": "dollar", "derived": "dollar", "fee schedule": "dollar", "percentage": "percentage",
                "per diem": "per_diem"}
 #: Why a negotiated price was dropped, in the order the checks run (each price counts once, first reason).
@@ -348,28 +361,32 @@ def _npi(value) -> tuple[int | None, bool]:
 
 
 class _Sink:
-    """Rows buffered as columns and written to one Parquet file in large batches."""
+    """Rows (tuples in schema order) buffered and written to one Parquet file in large batches."""
 
     def __init__(self, path: Path, schema: pa.Schema):
         self.path, self.schema = path, schema
-        self.columns: dict[str, list] = {name: [] for name in schema.names}
+        self.buffer: list[tuple] = []
         self.rows = 0
         self._writer = pq.ParquetWriter(path, schema, compression="zstd")
 
-    def add(self, **values) -> None:
-        for name, value in values.items():
-            self.columns[name].append(value)
-        self.rows += 1
-        if len(self.columns[self.schema.names[0]]) >= _ROWS_PER_WRITE:
+    def extend(self, rows: list[tuple]) -> None:
+        self.buffer.extend(rows)
+        self.rows += len(rows)
+        if len(self.buffer) >= _ROWS_PER_WRITE:
             self.flush()
 
     def flush(self) -> None:
-        if self.columns[self.schema.names[0]]:
-            table = pa.table({n: pa.array(v, type=self.schema.field(n).type) for n, v in self.columns.items()},
-                             schema=self.schema)
-            self._writer.write_table(table)
-            for v in self.columns.values():
-                v.clear()
+        if self.buffer:
+            columns = list(zip(*self.buffer, strict=True))
+            self._writer.write_table(pa.table(
+                [pa.array(col, type=f.type) for col, f in zip(columns, self.schema, strict=True)],
+                schema=self.schema))
+            self.buffer.clear()
+
+    def write_table(self, table: pa.Table) -> None:
+        self.flush()
+        self._writer.write_table(table)
+        self.rows += table.num_rows
 
     def close(self) -> None:
         self.flush()
@@ -400,6 +417,9 @@ class _File:
         self.providers = _Sink(folder / "providers.parquet", _PROVIDER_SCHEMA)
         self.spool = None
         self.spooled = 0
+        self._ref_batch: list[bytes] = []
+        self._ref_where: list[tuple[int, int]] = []
+        self._ref_bytes = 0
         self.allowed_classes = {"professional", "both"} if filters.billing_class == "professional" else \
             {"professional", "both", "institutional"}
 
@@ -443,6 +463,7 @@ class _File:
                 elif key == "provider_references" and c == 91:
                     self.refs_position = "start" if "in_network" not in self.keys else "end"
                     self._objects(sc, "provider_references", self._on_reference, _REF_ANCHORS)
+                    self._flush_references()
                     self.refs_done = True
                     self._replay()
                 elif key == "reporting_structure" and c == 91:
@@ -601,7 +622,7 @@ class _File:
         if not isinstance(rates, list):
             self.warn("no_negotiated_rates", f"{where}, code {code}: negotiated_rates is not a list; skipped")
             return
-        add = self.rates.add
+        rows: list[tuple] = []
         as_of = self.f.as_of
         for nr in rates:
             if not isinstance(nr, dict):
@@ -639,17 +660,18 @@ class _File:
                 modifier = ",".join(sorted({str(m).strip().upper() for m in mods} - {""}))
                 pos = price.get("service_code") or []
                 pos = [str(p).strip().upper().zfill(2) for p in (pos if isinstance(pos, list) else [pos])]
-                add(item=index, negotiation_arrangement=arrangement, billing_code_type=code_type, billing_code=code,
-                    modifier=modifier, service_codes=",".join(pos), setting=_setting(pos),
-                    tic_setting=str(price.get("setting") or "").lower(), negotiated_type=ntype,
-                    negotiated_rate=rate, rate_kind=_RATE_KINDS.get(ntype, "other"), expiration_date=expires,
-                    billing_class=billing_class, provider_group_ids=ids)
+                rows.append((index, arrangement, code_type, code, modifier, ",".join(pos), _setting(pos),
+                             str(price.get("setting") or "").lower(), ntype, rate, _RATE_KINDS.get(ntype, "other"),
+                             expires, billing_class, ids))
+        self.rates.extend(rows)
 
     def _group_ids(self, nr: dict, where: str) -> tuple[list[int], bool]:
         """The provider groups a negotiated rate applies to that passed the filters; and whether any was known."""
         ids: list[int] = []
         known = False
         refs = nr.get("provider_references")
+        if isinstance(refs, list) and refs and all(map(self.passing_ids.__contains__, refs)):
+            ids, known, refs = list(refs), True, None  # the usual case: every group known and passing
         if isinstance(refs, list):
             for r in refs:
                 try:
@@ -681,9 +703,97 @@ class _File:
 
     # -- provider references ------------------------------------------------------------------------
     def _on_reference(self, buf: bytes, s: int, e: int, index: int, offset: int) -> None:
-        ref = self._loads(buf[s:e], offset, f"provider_references item {index}")
-        where = f"provider_references item {index} (byte {offset:,} of the JSON)"
         self.counts["provider_references"] += 1
+        self._ref_batch.append(buf[s:e])
+        self._ref_where.append((index, offset))
+        self._ref_bytes += e - s
+        if self._ref_bytes >= _REF_BATCH_BYTES:
+            self._flush_references()
+
+    def _flush_references(self) -> None:
+        """Read the batch of provider_references items: with pyarrow's JSON reader, else one by one."""
+        batch, where = self._ref_batch, self._ref_where
+        self._ref_batch, self._ref_where, self._ref_bytes = [], [], 0
+        if not batch:
+            return
+        if self.f.networks is None:
+            # a newline outside a string is whitespace (inside one it is invalid JSON): one item a line
+            lines = b"\n".join(raw.replace(b"\n", b" ").replace(b"\r", b" ") for raw in batch)
+            try:
+                table = pa_json.read_json(io.BytesIO(lines), parse_options=_REF_PARSE, read_options=_REF_READ)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                table = None
+            if table is not None and table.num_rows == len(batch) and \
+                    table.column("provider_group_id").null_count == 0:
+                self._references_arrow(table, batch, where)
+                return
+        for raw, (index, offset) in zip(batch, where, strict=True):
+            self._reference(raw, index, offset)
+
+    def _references_arrow(self, table: pa.Table, batch: list[bytes], where: list[tuple[int, int]]) -> None:
+        """A batch of provider groups, flattened to provider rows in Arrow (the same rows as :meth:`_reference`)."""
+        gid = table.column("provider_group_id").combine_chunks()
+        groups = table.column("provider_groups").combine_chunks()
+        by_location = pc.and_(pc.is_null(groups), pc.is_valid(table.column("location").combine_chunks()))
+        for i in pc.indices_nonzero(by_location).to_pylist():  # v1 location references: one by one
+            self._reference(batch[i], *where[i])
+        self.known_ids.update(gid.to_pylist())
+        networks = pc.fill_null(pc.binary_join(table.column("network_name").combine_chunks(), "; "), "")
+        flat = pc.list_flatten(groups)
+        owner = pc.list_parent_indices(groups)  # provider -> item
+        tin = flat.field("tin")
+        tin_type = pc.fill_null(pc.utf8_lower(pc.utf8_trim_whitespace(tin.field("type"))), "")
+        tin_value = pc.utf8_trim_whitespace(tin.field("value"))
+        zero = pc.fill_null(pc.equal(pc.replace_substring_regex(tin_value, r"[0\- ]", ""), ""), True)
+        if pc.any(zero).as_py():
+            for p in pc.indices_nonzero(zero).to_pylist()[:_MAX_EXAMPLES]:
+                index, offset = where[owner[p].as_py()]
+                self.warn("tin_zero", f"provider_references item {index} (byte {offset:,} of the JSON): tin.value "
+                                      f"is {tin_value[p].as_py()!r}, not a TIN; the providers are kept by NPI "
+                                      "without a TIN")
+            self.warning_counts["tin_zero"] += max(0, pc.sum(zero).as_py() - _MAX_EXAMPLES)
+            tin_value = pc.if_else(zero, pa.scalar(None, pa.string()), tin_value)
+        business = pc.fill_null(tin.field("business_name"), "")
+        lists = flat.field("npi")
+        none = pc.fill_null(pc.equal(pc.list_value_length(lists), 0), True)  # no NPI at all: one TIN-level row
+        if pc.any(none).as_py():
+            lists = pc.if_else(none, pa.scalar([0], pa.list_(pa.int64())), lists)
+        npi = pc.list_flatten(lists)
+        provider = pc.list_parent_indices(lists)  # npi -> provider
+        bad = pc.and_(pc.not_equal(npi, 0), pc.or_(pc.less(npi, 1_000_000_000), pc.greater(npi, 9_999_999_999)))
+        if pc.any(bad).as_py():
+            for k in pc.indices_nonzero(bad).to_pylist()[:_MAX_EXAMPLES]:
+                index, offset = where[owner[provider[k].as_py()].as_py()]
+                self.warn("bad_npi", f"provider_references item {index} (byte {offset:,} of the JSON): NPI "
+                                     f"{npi[k].as_py()!r} is not a 10-digit NPI; ignored")
+            self.warning_counts["bad_npi"] += max(0, pc.sum(bad).as_py() - _MAX_EXAMPLES)
+        keep = pc.invert(bad)
+        npi = pc.if_else(pc.equal(npi, 0), pa.scalar(None, pa.int64()), npi)
+        item = pc.take(owner, provider)
+        rows = pa.table({"provider_group_id": pc.take(gid, item), "network_names": pc.take(networks, item),
+                         "tin_type": pc.take(tin_type, provider), "tin_value": pc.take(tin_value, provider),
+                         "business_name": pc.take(business, provider), "npi": npi, "_provider": provider})
+        if self.f.tins is not None:
+            keys = pc.replace_substring_regex(rows.column("tin_value"), r"[\s-]", "")
+            keep = pc.and_(keep, pc.fill_null(pc.is_in(keys, pa.array(sorted(self.f.tins))), False))
+        if self.f.npis is not None:
+            keep = pc.and_(keep, pc.fill_null(pc.is_in(npi, pa.array(sorted(self.f.npis), pa.int64())), False))
+        rows = rows.filter(keep)
+        if rows.num_rows:  # an NPI listed twice for one provider: once
+            key = pc.add(pc.multiply(pc.cast(rows.column("_provider"), pa.int64()), 10_000_000_000),
+                         pc.fill_null(rows.column("npi"), 0))
+            if len(pc.unique(key)) < rows.num_rows:
+                firsts = {k: i for i, k in reversed(list(enumerate(key.to_pylist())))}
+                rows = rows.take(pa.array(sorted(firsts.values()), pa.int64()))
+        self.passing_ids.update(pc.unique(rows.column("provider_group_id")).to_pylist())
+        self.providers.write_table(rows.drop_columns(["_provider"]).cast(_PROVIDER_SCHEMA))
+
+    def _reference(self, raw: bytes, index: int, offset: int) -> None:
+        """One provider_references item, in Python (any shape the file has)."""
+        ref = self._loads(raw, offset, f"provider_references item {index}")
+        where = f"provider_references item {index} (byte {offset:,} of the JSON)"
+        if not isinstance(ref, dict):
+            raise ScanError(f"provider_references item {index} is not a JSON object", offset, "")
         try:
             gid = int(ref.get("provider_group_id"))
         except (TypeError, ValueError):
@@ -700,7 +810,7 @@ class _File:
         self.known_ids.add(gid)
         if self.f.networks is not None and not {n.strip().casefold() for n in networks} & self.f.networks:
             return
-        if self._write_group(gid, groups or [], networks, where):
+        if self._write_group(gid, groups if isinstance(groups, list) else [], networks, where):
             self.passing_ids.add(gid)
 
     def _location(self, location: str, where: str) -> list | None:
@@ -737,15 +847,16 @@ class _File:
         """Write a provider group's rows (after the NPI and TIN filters); True when any row was written."""
         f = self.f
         network_names = "; ".join(networks)
-        wrote = False
+        rows = []
         for g in groups:
             if not isinstance(g, dict):
                 continue
-            tin = g.get("tin") or {}
-            tin_type = str(tin.get("type") or "").strip().lower() if isinstance(tin, dict) else ""
-            tin_value = str(tin.get("value") or "").strip() if isinstance(tin, dict) else ""
-            business = str(tin.get("business_name") or "") if isinstance(tin, dict) else ""
-            if tin_value in ("", "0") or tin_value.strip("0-") == "":
+            tin = g.get("tin")
+            tin = tin if isinstance(tin, dict) else {}
+            tin_type = str(tin.get("type") or "").strip().lower()
+            tin_value = str(tin.get("value") or "").strip()
+            business = str(tin.get("business_name") or "")
+            if tin_value.strip("0- ") == "":
                 self.warn("tin_zero", f"{where}: tin.value is {tin_value!r}, not a TIN; the providers are kept by "
                                       "NPI without a TIN")
                 tin_value = None
@@ -753,21 +864,21 @@ class _File:
                 continue
             npis = g.get("npi")
             npis = npis if isinstance(npis, list) else [npis]
-            seen = set()
-            for raw in npis or [0]:
-                npi, ok = _npi(raw)
-                if not ok:
-                    self.warn("bad_npi", f"{where}: NPI {raw!r} is not a 10-digit NPI; ignored")
-                    continue
-                if npi in seen:
-                    continue
-                seen.add(npi)
-                if f.npis is not None and npi not in f.npis:
-                    continue
-                self.providers.add(provider_group_id=gid, network_names=network_names, tin_type=tin_type,
-                                   tin_value=tin_value, business_name=business, npi=npi)
-                wrote = True
-        return wrote
+            if npis and all(type(n) is int and 1_000_000_000 <= n <= 9_999_999_999 for n in npis):
+                clean = dict.fromkeys(npis)  # the usual case: numbers, no placeholder; distinct, in order
+            else:
+                clean = {}
+                for raw in npis or [0]:
+                    npi, ok = _npi(raw)
+                    if ok:
+                        clean[npi] = None
+                    else:
+                        self.warn("bad_npi", f"{where}: NPI {raw!r} is not a 10-digit NPI; ignored")
+            if f.npis is not None:
+                clean = [n for n in clean if n in f.npis]
+            rows += [(gid, network_names, tin_type, tin_value, business, n) for n in clean]
+        self.providers.extend(rows)
+        return bool(rows)
 
     # -- index files --------------------------------------------------------------------------------
     def _on_structure(self, buf: bytes, s: int, e: int, index: int, offset: int) -> None:

@@ -340,3 +340,47 @@ def write_synthetic_in_network(path: str | Path, spec: MarketSpec, *, shape: str
     header, references, items = synthetic_in_network(spec, shape=shape)
     return write_in_network(path, header=header, items=items, references=references,
                             references_at=references_at, pretty=pretty)
+
+
+# --- large files, fast (for benchmarks) -------------------------------------------------------------
+
+def large_references(n_groups: int, *, seed: int = 0) -> Iterator[bytes]:
+    """``n_groups`` provider_references objects (1-2 TINs with 1-5 NPIs each), serialised, for big files."""
+    rng = np.random.default_rng(seed)
+    n_tins = rng.integers(1, 3, size=n_groups)
+    n_npis = rng.integers(1, 6, size=(n_groups, 2))
+    npi_n = 0
+    for gid in range(1, n_groups + 1):
+        providers = []
+        for t in range(int(n_tins[gid - 1])):
+            k = int(n_npis[gid - 1, t])
+            providers.append({"npi": [synthetic_npi(npi_n + j) for j in range(k)],
+                              "tin": {"type": "ein", "value": synthetic_ein(gid * 2 + t),
+                                      "business_name": f"Synthetic Clinic {gid * 2 + t}"}})
+            npi_n += k
+        yield orjson.dumps({"provider_group_id": gid, "network_name": ["Synthetic Choice PPO"],
+                            "provider_groups": providers})
+
+
+def large_items(base_amounts: Mapping[str, float], *, n_groups: int, rates_per_item: int = 1000,
+                refs_per_rate: int = 40, multiple: float = 1.3, seed: int = 0) -> Iterator[bytes]:
+    """One serialised in_network object per code, ``rates_per_item`` negotiated rates each, built as bytes.
+
+    Each negotiated rate points at ``refs_per_rate`` of ``n_groups`` groups (drawn from a pool of 2,000
+    lists) and has one professional, office (POS 11), non-expiring price of ``base x multiple x
+    lognormal(0, 0.15)``. About 0.6 MB of JSON per code with the defaults.
+    """
+    rng = np.random.default_rng(seed)
+    pool = [orjson.dumps(sorted((rng.choice(n_groups, size=min(refs_per_rate, n_groups), replace=False) + 1)
+                                .tolist())) for _ in range(2000)]
+    price = (b'{"provider_references":%b,"negotiated_prices":[{"negotiated_type":"negotiated",'
+             b'"negotiated_rate":%.2f,"expiration_date":"9999-12-31","service_code":["11"],'
+             b'"billing_class":"professional","setting":"outpatient"}]}')
+    for code, base in base_amounts.items():
+        rates = np.maximum(base * multiple * rng.lognormal(0.0, 0.15, size=rates_per_item), 0.01)
+        picks = rng.integers(0, len(pool), size=rates_per_item)
+        body = b",".join([price % (pool[p], r) for p, r in zip(picks.tolist(), rates.tolist(), strict=True)])
+        kind = b"CPT" if code[:1].isdigit() else b"HCPCS"
+        yield (b'{"negotiation_arrangement":"ffs","name":"Service %b (synthetic)","billing_code_type":"%b",'
+               b'"billing_code_type_version":"2025","billing_code":"%b","description":"synthetic item",'
+               b'"negotiated_rates":[' % (code.encode(), kind, code.encode())) + body + b"]}"
