@@ -1000,9 +1000,10 @@ def _manifest(path: Path, name: str, state: _File, src: _scan.Source, filters: F
 
 
 def ingest(files: Sequence[str | Path], out: str | Path, *, codes: Iterable[str] | None = None,
-           npis: Iterable[int] | None = None, tins: Iterable[str] | None = None,
-           networks: Iterable[str] | None = None, billing_class: str = "professional",
-           as_of: dt.date | str | None = None, validate: bool = False) -> IngestReport:
+           client: str | Path | None = None, npis: Iterable[int] | None = None, npi_file: str | Path | None = None,
+           tins: Iterable[str] | None = None, networks: Iterable[str] | None = None,
+           billing_class: str = "professional", as_of: dt.date | str | None = None,
+           validate: bool = False) -> IngestReport:
     """Ingest in-network files into ``out``, one dataset folder each; a failed file does not stop the others.
 
     Parameters
@@ -1013,8 +1014,12 @@ def ingest(files: Sequence[str | Path], out: str | Path, *, codes: Iterable[str]
         Folder of datasets (created).
     codes : iterable of str, optional
         Billing codes to keep (default: every code). ``CSTM-00`` items (all codes) are always kept.
-    npis, tins, networks : iterable, optional
-        Keep only these NPIs, TINs or network names (see :class:`Filters`).
+    client : path, optional
+        A client folder: keep every code in its fee schedules and utilization (instead of ``codes``).
+    npis, npi_file : optional
+        Keep only these NPIs (or those listed in ``npi_file``, :func:`read_npi_file`).
+    tins, networks : iterable, optional
+        Keep only these TINs or network names (see :class:`Filters`).
     billing_class : {"professional", "both"}
     as_of : date or "YYYY-MM-DD", optional
         Prices that expired before it are dropped (default today).
@@ -1025,6 +1030,15 @@ def ingest(files: Sequence[str | Path], out: str | Path, *, codes: Iterable[str]
     -------
     IngestReport
     """
+    if client is not None:
+        if codes is not None:
+            raise RatekitError(Problem("(options)", "give the codes or a client, not both",
+                                       fix="drop --codes to use the client's codes"))
+        from .client_link import client_market
+
+        codes = client_market(client).codes
+    if npi_file is not None:
+        npis = set(npis or ()) | read_npi_file(npi_file)
     filters = make_filters(codes=codes, npis=npis, tins=tins, networks=networks, billing_class=billing_class,
                            as_of=as_of, validate=validate)
     names: Counter = Counter()
