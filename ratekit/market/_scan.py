@@ -108,7 +108,7 @@ def depth_scan(buf: bytes, start: int, stop: int, state: list) -> int:
         if escaped and len(quotes):
             quotes = quotes[~np.isin(quotes, np.fromiter(escaped, dtype=np.int64, count=len(escaped)))]
     st = np.flatnonzero((a == 123) | (a == 125) | (a == 91) | (a == 93))
-    if len(quotes) and len(st):
+    if len(st) and (len(quotes) or in_str):
         st = st[((np.searchsorted(quotes, st) + in_str) & 1) == 0]
     in_str_out = (in_str + len(quotes)) & 1
     if len(st):
@@ -299,10 +299,15 @@ class Scanner:
         Reads ahead up to :data:`LOOKAHEAD`; ``pos`` may shift (it stays at the item's ``{``).
         """
         s = self.pos
-        own = self.buf.find(anchor, s)  # the item's own first key
-        frm = own + len(anchor) if own >= 0 else s + 1
+        frm = -1  # where to look for the next item: after this item's own first key
         while True:
-            t, irregular = self._next_item(anchor, frm)
+            if frm < 0:
+                own = self.buf.find(anchor, s, s + 256)
+                t, irregular = -1, False
+                if own >= 0:
+                    frm = own + len(anchor)
+            if frm >= 0:
+                t, irregular = self._next_item(anchor, frm)
             if t >= 0:
                 k = t - 1
                 buf = self.buf
@@ -316,9 +321,11 @@ class Scanner:
                 return k + 1 if buf[k] == 125 else -1
             if irregular or self.eof or len(self.buf) - s >= LOOKAHEAD:
                 return -1
-            frm = max(s + 1, len(self.buf) - len(anchor))
+            if frm >= 0:
+                frm = max(frm, len(self.buf) - len(anchor))
             shift = self.fill()
             if shift < 0:
                 return -1
             s -= shift
-            frm -= shift
+            if frm >= 0:
+                frm -= shift
