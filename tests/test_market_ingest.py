@@ -1,4 +1,4 @@
-"""Ingesting Transparency-in-Coverage in-network files: CMS's examples (counted by hand), layouts, filters, bad input."""
+"""Ingesting TiC in-network files: CMS's examples (counted by hand), layouts, filters, bad input."""
 
 from __future__ import annotations
 
