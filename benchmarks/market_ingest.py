@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 N_GROUPS = 30_000
 REFS_PER_RATE = 40
-BYTES_PER_RATE = 465  # about, with the defaults of synthetic.large_items
+BYTES_PER_RATE = 440  # about, with the defaults of synthetic.large_items
 
 
 def _codes() -> dict[str, float]:
@@ -128,7 +128,7 @@ def _run(method: str, path: Path, codes: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="~0.2 GB files instead of 2 GB")
-    parser.add_argument("--size-gb", type=float, default=None, help="GB of JSON per file (default 2.05)")
+    parser.add_argument("--size-gb", type=float, default=None, help="GB of JSON per file (default 2.1)")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "ratekit-bench-market",
                         help="where the generated files are kept and reused")
     parser.add_argument("--no-baseline", action="store_true", help="skip the ijson baseline")
@@ -137,11 +137,11 @@ def main() -> None:
     if args.child:
         _child(args.child[0], args.child[1], args.child[2:])
         return
-    size = args.size_gb or (0.2 if args.quick else 2.05)
+    size = args.size_gb or (0.2 if args.quick else 2.1)
     files, codes = _files(args.data_dir, size)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(f"{'file':<26} {'method':<8} {'JSON MB':>8} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} {'MB/s CPU':>8} "
-          f"{'RSS MB':>7} {'prices':>8}")
+          f"{'RSS MB':>7} {'prices':>8}", flush=True)
     summary = []
     for label, path in files:
         ours = _run("ratekit", path, codes)
@@ -155,7 +155,7 @@ def main() -> None:
         for method, r in rows:
             mb = r["json_bytes"] / 1e6
             print(f"{label:<26} {method:<8} {mb:>8,.0f} {r['wall']:>7.1f} {mb / r['wall']:>6.0f} {r['cpu']:>7.1f} "
-                  f"{mb / r['cpu']:>8.0f} {r['rss_mb']:>7.0f} {r['prices']:>8,}")
+                  f"{mb / r['cpu']:>8.0f} {r['rss_mb']:>7.0f} {r['prices']:>8,}", flush=True)
         if base:
             summary.append((label, base["wall"] / ours["wall"], base["cpu"] / ours["cpu"]))
     print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import msgspec
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -132,6 +133,42 @@ class _Skim(msgspec.Struct):
 
 
 _CHECK_JSON = msgspec.json.Decoder(_Skim)
+
+
+class _Price(msgspec.Struct):
+    """A negotiated price, as decoded from a kept item (fields checked in Python: files vary)."""
+
+    negotiated_type: object = None
+    negotiated_rate: object = None
+    expiration_date: object = None
+    service_code: object = None
+    billing_class: object = None
+    setting: object = None
+    billing_code_modifier: object = None
+
+
+class _Rate(msgspec.Struct):
+    """A negotiated rate: its provider references stay raw JSON (no Python int per id: Arrow reads them)."""
+
+    provider_references: msgspec.Raw = msgspec.Raw(b"null")
+    provider_groups: msgspec.Raw = msgspec.Raw(b"null")
+    negotiated_prices: list[_Price] = []
+
+
+class _Item(msgspec.Struct):
+    """An in_network item as the fast path decodes it; one that does not fit is read by the generic path."""
+
+    billing_code: object = None
+    billing_code_type: object = None
+    negotiation_arrangement: object = None
+    negotiated_rates: list[_Rate] = []
+
+
+_DECODE_ITEM = msgspec.json.Decoder(_Item)
+_IDS_PARSE = pa_json.ParseOptions(explicit_schema=pa.schema([("g", pa.list_(pa.int64()))]),
+                                  unexpected_field_behavior="ignore")
+_IDS_READ = pa_json.ReadOptions(use_threads=False, block_size=1 << 24)
+_RATE_BUFFER_BYTES = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -361,31 +398,41 @@ def _npi(value) -> tuple[int | None, bool]:
 
 
 class _Sink:
-    """Rows (tuples in schema order) buffered and written to one Parquet file in large batches."""
+    """Rows (tuples in schema order) buffered and written to one Parquet file in large batches.
 
-    def __init__(self, path: Path, schema: pa.Schema):
-        self.path, self.schema = path, schema
+    ``prepare`` (optional) turns a batch's columns into an Arrow table (it may drop rows); ``rows``
+    counts the rows written.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, prepare=None):
+        self.path, self.schema, self.prepare = path, schema, prepare
         self.buffer: list[tuple] = []
+        self.buffered_bytes = 0
         self.rows = 0
-        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd", compression_level=1)
 
-    def extend(self, rows: list[tuple]) -> None:
+    def extend(self, rows: list[tuple], nbytes: int = 0) -> None:
         self.buffer.extend(rows)
-        self.rows += len(rows)
-        if len(self.buffer) >= _ROWS_PER_WRITE:
+        self.buffered_bytes += nbytes
+        if len(self.buffer) >= _ROWS_PER_WRITE or self.buffered_bytes >= _RATE_BUFFER_BYTES:
             self.flush()
 
     def flush(self) -> None:
         if self.buffer:
             columns = list(zip(*self.buffer, strict=True))
-            self._writer.write_table(pa.table(
-                [pa.array(col, type=f.type) for col, f in zip(columns, self.schema, strict=True)],
-                schema=self.schema))
-            self.buffer.clear()
+            self.buffer, self.buffered_bytes = [], 0
+            if self.prepare is not None:
+                table = self.prepare(columns)
+            else:
+                table = pa.table([pa.array(col, type=f.type) for col, f in zip(columns, self.schema, strict=True)],
+                                 schema=self.schema)
+            self.write_table(table)
 
     def write_table(self, table: pa.Table) -> None:
-        self.flush()
-        self._writer.write_table(table)
+        if self.buffer:
+            self.flush()
+        if table.num_rows:
+            self._writer.write_table(table)
         self.rows += table.num_rows
 
     def close(self) -> None:
@@ -413,10 +460,12 @@ class _File:
         self.passing_ids: set[int] = set()
         self.inline_ids: dict = {}
         self.in_network_files: list[dict] = []
-        self.rates = _Sink(folder / "rates.parquet", _RATE_SCHEMA)
+        self.rates = _Sink(folder / "rates.parquet", _RATE_SCHEMA, prepare=self._resolve_ids)
         self.providers = _Sink(folder / "providers.parquet", _PROVIDER_SCHEMA)
         self.spool = None
         self.spooled = 0
+        self.schema_fields = list(_RATE_SCHEMA)[:-1]
+        self._price_cache: dict = {}
         self._ref_batch: list[bytes] = []
         self._ref_where: list[tuple[int, int]] = []
         self._ref_bytes = 0
@@ -533,6 +582,15 @@ class _File:
                     anchor, shared = key, key in _SHARED_KEYS
                 else:
                     fast = False
+            if anchor and what == "provider_references":  # small items: many at once
+                spans = sc.bulk_items(anchor)
+                if spans:
+                    for s, e in spans:
+                        on_item(sc.buf, s, e, index, sc.at(s))
+                        index += 1
+                    sc.pos = spans[-1][1]
+                    sc.expect(b",", f"after {what} item {index - 1}")
+                    continue
             end = sc.split_item(anchor) if anchor else -1
             if end >= 0 and shared and (sc.buf.find(b'"bundled_codes"', sc.pos, end) >= 0
                                         or sc.buf.find(b'"covered_services"', sc.pos, end) >= 0):
@@ -605,17 +663,58 @@ class _File:
         spool.close()
 
     def _item(self, raw: bytes, index: int, offset: int) -> None:
+        """A kept in_network item -> price rows (fast path: msgspec; anything it cannot type: the generic path)."""
+        where = f"in_network item {index} (byte {offset:,} of the JSON)"
+        try:
+            item = _DECODE_ITEM.decode(raw)
+        except msgspec.ValidationError:
+            return self._item_generic(raw, index, offset)
+        except msgspec.DecodeError as exc:
+            m = _MSGSPEC_BYTE.search(str(exc))
+            raise ScanError(f"invalid JSON in in_network item {index}: {str(exc).split(' (byte')[0]}",
+                            offset + int(m.group(1)) if m else offset, "the file is damaged; download it again") \
+                from None
+        code = self._item_code(item.billing_code, where)
+        if code is None:
+            return
+        arrangement = str(item.negotiation_arrangement or "").lower()
+        code_type = str(item.billing_code_type or "").upper()
+        rows: list[tuple] = []
+        nbytes = 0
+        for nr in item.negotiated_rates:
+            ids = bytes(nr.provider_references)
+            inline = bytes(nr.provider_groups)
+            if inline not in (b"null", b"[]") or ids in (b"null", b""):
+                ids = self._ids_json(orjson.loads(ids) if ids not in (b"null", b"") else None,
+                                     orjson.loads(inline) if inline not in (b"null", b"") else None, where)
+            for price in nr.negotiated_prices:
+                row = self._price_row(price.billing_class, price.expiration_date, price.negotiated_rate,
+                                      price.negotiated_type, price.billing_code_modifier, price.service_code,
+                                      price.setting, where, code)
+                if row is not None:
+                    rows.append((index, arrangement, code_type, code, *row, ids))
+                    nbytes += len(ids)
+        self.rates.extend(rows, nbytes)
+
+    def _item_code(self, value, where: str) -> str | None:
+        code = str(value or "").strip().upper()
+        if not code:
+            self.warn("no_billing_code", f"{where} has no billing_code; skipped")
+            return None
+        if not self._wanted(code):
+            return None
+        self.counts["items_kept"] += 1
+        return code
+
+    def _item_generic(self, raw: bytes, index: int, offset: int) -> None:
+        """A kept item of any shape the fast path cannot type (e.g. a negotiated rate that is not an object)."""
         item = self._loads(raw, offset, f"in_network item {index}")
         where = f"in_network item {index} (byte {offset:,} of the JSON)"
         if not isinstance(item, dict):
             raise ScanError(f"in_network item {index} is not a JSON object", offset, "")
-        code = str(item.get("billing_code") or "").strip().upper()
-        if not code:
-            self.warn("no_billing_code", f"{where} has no billing_code; skipped")
+        code = self._item_code(item.get("billing_code"), where)
+        if code is None:
             return
-        if not self._wanted(code):
-            return
-        self.counts["items_kept"] += 1
         arrangement = str(item.get("negotiation_arrangement") or "").lower()
         code_type = str(item.get("billing_code_type") or "").upper()
         rates = item.get("negotiated_rates")
@@ -623,70 +722,84 @@ class _File:
             self.warn("no_negotiated_rates", f"{where}, code {code}: negotiated_rates is not a list; skipped")
             return
         rows: list[tuple] = []
-        as_of = self.f.as_of
         for nr in rates:
             if not isinstance(nr, dict):
+                self.warn("bad_negotiated_rate", f"{where}, code {code}: a negotiated rate is not an object; skipped")
                 continue
-            ids, known = self._group_ids(nr, where)
-            for price in nr.get("negotiated_prices") or ():
-                self.counts["prices_scanned"] += 1
+            ids = self._ids_json(nr.get("provider_references"), nr.get("provider_groups"), where)
+            prices = nr.get("negotiated_prices")
+            for price in prices if isinstance(prices, list) else ():
                 if not isinstance(price, dict):
+                    self.counts["prices_scanned"] += 1
                     continue
-                billing_class = str(price.get("billing_class") or "").strip().lower()
-                if billing_class not in self.allowed_classes:
-                    self.dropped["billing_class"] += 1
-                    continue
-                expires = _date(price.get("expiration_date"))
-                if expires is not None and expires < as_of:
-                    self.dropped["expired"] += 1
-                    continue
-                rate = _number(price.get("negotiated_rate"))
-                if rate is None:
-                    self.dropped["rate_not_number"] += 1
-                    self.warn("rate_not_number", f"{where}, code {code}: negotiated_rate "
-                                                 f"{price.get('negotiated_rate')!r} is not a number; dropped")
-                    continue
-                if rate <= 0:
-                    self.dropped["rate_not_positive"] += 1
-                    self.warn("rate_not_positive", f"{where}, code {code}: negotiated_rate {rate:g} is not "
-                                                   "positive; dropped")
-                    continue
-                if not ids:
-                    self.dropped["provider_filter" if known else "unresolved_reference"] += 1
-                    continue
-                ntype = str(price.get("negotiated_type") or "").strip().lower()
-                mods = price.get("billing_code_modifier") or []
-                mods = mods if isinstance(mods, list) else [mods]
-                modifier = ",".join(sorted({str(m).strip().upper() for m in mods} - {""}))
-                pos = price.get("service_code") or []
-                pos = [str(p).strip().upper().zfill(2) for p in (pos if isinstance(pos, list) else [pos])]
-                rows.append((index, arrangement, code_type, code, modifier, ",".join(pos), _setting(pos),
-                             str(price.get("setting") or "").lower(), ntype, rate, _RATE_KINDS.get(ntype, "other"),
-                             expires, billing_class, ids))
-        self.rates.extend(rows)
+                row = self._price_row(price.get("billing_class"), price.get("expiration_date"),
+                                      price.get("negotiated_rate"), price.get("negotiated_type"),
+                                      price.get("billing_code_modifier"), price.get("service_code"),
+                                      price.get("setting"), where, code)
+                if row is not None:
+                    rows.append((index, arrangement, code_type, code, *row, ids))
+        self.rates.extend(rows, sum(len(r[-1]) for r in rows))
 
-    def _group_ids(self, nr: dict, where: str) -> tuple[list[int], bool]:
-        """The provider groups a negotiated rate applies to that passed the filters; and whether any was known."""
+    def _price_row(self, billing_class, expiration, rate, ntype, mods, pos, tic_setting, where: str,
+                   code: str) -> tuple | None:
+        """The columns of one price from ``modifier`` to ``billing_class``; None when it is dropped (counted).
+
+        Everything but the rate is the same for most prices of a file: it is worked out once per distinct
+        combination (the cache key holds the raw values).
+        """
+        self.counts["prices_scanned"] += 1
+        try:
+            key = (billing_class, expiration, ntype, tuple(mods) if type(mods) is list else mods,
+                   tuple(pos) if type(pos) is list else pos, tic_setting)
+            fields = self._price_cache.get(key)
+        except TypeError:  # an unhashable value (e.g. a dict where a string belongs)
+            key, fields = None, None
+        if fields is None:
+            fields = self._price_fields(billing_class, expiration, ntype, mods, pos, tic_setting)
+            if key is not None and len(self._price_cache) < 100_000:
+                self._price_cache[key] = fields
+        if type(fields) is str:
+            self.dropped[fields] += 1
+            return None
+        value = rate if type(rate) is float else _number(rate)
+        if value is None:
+            self.dropped["rate_not_number"] += 1
+            self.warn("rate_not_number", f"{where}, code {code}: negotiated_rate {rate!r} is not a number; dropped")
+            return None
+        if value <= 0:
+            self.dropped["rate_not_positive"] += 1
+            self.warn("rate_not_positive", f"{where}, code {code}: negotiated_rate {value:g} is not positive; "
+                                           "dropped")
+            return None
+        return fields[:5] + (value,) + fields[5:]
+
+    def _price_fields(self, billing_class, expiration, ntype, mods, pos, tic_setting) -> tuple | str:
+        """A price's columns but the rate, or the reason it is dropped (billing class, expiry)."""
+        billing_class = str(billing_class or "").strip().lower()
+        if billing_class not in self.allowed_classes:
+            return "billing_class"
+        expires = _date(expiration)
+        if expires is not None and expires < self.f.as_of:
+            return "expired"
+        ntype = str(ntype or "").strip().lower()
+        if mods:
+            mods = mods if isinstance(mods, list) else [mods]
+            modifier = ",".join(sorted({str(m).strip().upper() for m in mods} - {""}))
+        else:
+            modifier = ""
+        pos = [str(p).strip().upper().zfill(2) for p in (pos if isinstance(pos, list) else [pos])] if pos else []
+        return (modifier, ",".join(pos), _setting(pos), str(tic_setting or "").lower(), ntype,
+                _RATE_KINDS.get(ntype, "other"), expires, billing_class)
+
+    def _ids_json(self, refs, groups, where: str) -> bytes:
+        """Every provider group id a negotiated rate names (references, and inline groups numbered), as JSON."""
         ids: list[int] = []
-        known = False
-        refs = nr.get("provider_references")
-        if isinstance(refs, list) and refs and all(map(self.passing_ids.__contains__, refs)):
-            ids, known, refs = list(refs), True, None  # the usual case: every group known and passing
         if isinstance(refs, list):
             for r in refs:
                 try:
-                    gid = int(r)
+                    ids.append(int(r))
                 except (TypeError, ValueError):
                     self.warn("bad_reference", f"{where}: provider reference {r!r} is not a number; ignored")
-                    continue
-                if gid in self.passing_ids:
-                    ids.append(gid)
-                    known = True
-                elif gid in self.known_ids:
-                    known = True
-                else:
-                    self.counts["unknown_references"] += 1
-        groups = nr.get("provider_groups")
         if isinstance(groups, list) and groups:
             key = orjson.dumps(groups)
             gid = self.inline_ids.get(key)
@@ -696,10 +809,43 @@ class _File:
                 if self._write_group(gid, groups, [], where):
                     self.passing_ids.add(gid)
                 self.known_ids.add(gid)
-            known = True
-            if gid in self.passing_ids:
-                ids.append(gid)
-        return ids, known
+            ids.append(gid)
+        return orjson.dumps(ids)
+
+    def _resolve_ids(self, columns: list[tuple]) -> pa.Table:
+        """A batch of price rows as Arrow, group ids parsed and kept to the groups that passed the filters.
+
+        A price left with no group is dropped: ``provider_filter`` when a group it names was filtered out,
+        ``unresolved_reference`` when none it names is in the file.
+        """
+        raw_ids = columns[-1]
+        lines = b"\n".join([b'{"g":' + r + b"}" for r in raw_ids])
+        try:
+            ids = pa_json.read_json(io.BytesIO(lines), parse_options=_IDS_PARSE, read_options=_IDS_READ) \
+                .column("g").combine_chunks()
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. ids written as strings: one by one
+            ids = pa.array([orjson.loads(self._ids_json(orjson.loads(r), None, "a kept item")) for r in raw_ids],
+                           pa.list_(pa.int64()))
+        n = len(ids)
+        flat = ids.flatten()
+        passing = pc.is_in(flat, value_set=pa.array(list(self.passing_ids), pa.int64()))
+        keep = None
+        if not pc.all(passing).as_py() or pc.any(pc.equal(pc.list_value_length(ids), 0)).as_py():
+            known = np.asarray(pc.fill_null(pc.is_in(flat, value_set=pa.array(list(self.known_ids), pa.int64())),
+                                            False))
+            ok = np.asarray(pc.fill_null(passing, False))
+            parent = np.asarray(pc.list_parent_indices(ids))
+            self.counts["unknown_references"] += int((~known).sum())
+            lengths = np.bincount(parent[ok], minlength=n)
+            any_known = np.bincount(parent[known], minlength=n) > 0
+            keep = lengths > 0
+            self.dropped["provider_filter"] += int((~keep & any_known).sum())
+            self.dropped["unresolved_reference"] += int((~keep & ~any_known).sum())
+            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+            ids = pa.ListArray.from_arrays(pa.array(offsets), flat.filter(pa.array(ok)))
+        arrays = [pa.array(col, type=f.type) for col, f in zip(columns[:-1], self.schema_fields, strict=True)]
+        table = pa.Table.from_arrays([*arrays, ids], schema=_RATE_SCHEMA)
+        return table.filter(pa.array(keep)) if keep is not None else table
 
     # -- provider references ------------------------------------------------------------------------
     def _on_reference(self, buf: bytes, s: int, e: int, index: int, offset: int) -> None:
