@@ -465,3 +465,22 @@ def test_orjson_item_round_trip_is_what_was_written(tmp_path):
     assert orjson.loads(path.read_bytes())["in_network"][0]["billing_code"] == "99213"
     row = rates(one(path, tmp_path / "o", codes=["99213"]).dataset)[0]
     assert row["modifier"] == "26,TC" and row["negotiated_rate"] == 101.25
+
+
+def test_references_to_missing_groups_and_ids_written_as_strings(tmp_path):
+    items = [_item("99213", 100.0, gid=99),  # no group 99 in the file
+             {**_item("99214", 150.0), "negotiated_rates": [{"provider_references": ["1", "2"], "negotiated_prices": [
+                 _item("x", 150.0)["negotiated_rates"][0]["negotiated_prices"][0]]}]}]
+    path = write(tmp_path / "t.json", items, _refs((1, "00-0000001", [NPI_A]), (2, "00-0000002", [NPI_B])))
+    r = one(path, tmp_path / "o", codes=["99213", "99214"])
+    assert r.manifest["dropped"]["unresolved_reference"] == 1 and r.manifest["unknown_references"] == 1
+    assert [(x["billing_code"], x["provider_group_ids"]) for x in rates(r.dataset)] == [("99214", [1, 2])]
+
+
+def test_an_item_the_fast_decoder_cannot_type_is_read_the_generic_way(tmp_path):
+    odd = {**_item("99213", 100.0)}
+    odd["negotiated_rates"] = [*odd["negotiated_rates"], "not an object"]
+    path = write(tmp_path / "t.json", [odd], _refs((1, "00-0000001", [NPI_A])))
+    r = one(path, tmp_path / "o", codes=["99213"])
+    assert [x["negotiated_rate"] for x in rates(r.dataset)] == [100.0]
+    assert any("a negotiated rate is not an object" in str(p) for p in r.problems)

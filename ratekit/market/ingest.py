@@ -439,6 +439,11 @@ class _Sink:
         self.flush()
         self._writer.close()
 
+    def abort(self) -> None:
+        """Close without writing what is buffered (the file is being discarded)."""
+        self.buffer = []
+        self._writer.close()
+
 
 # --- one file ---------------------------------------------------------------------------------------
 
@@ -1075,19 +1080,23 @@ def ingest_file(path: str | Path, out: str | Path, filters: Filters, *, name: st
         try:
             state = _File(path, tmp, filters)
             state.run(_scan.Scanner(src))
+            state.rates.close()
+            state.providers.close()
+        except BaseException:
+            if state is not None:
+                state.rates.abort()
+                state.providers.abort()
+            raise
         finally:
             src.close()
-            if state is not None:
-                state.rates.close()
-                state.providers.close()
-                if state.spool is not None:
-                    state.spool.close()
+            if state is not None and state.spool is not None:
+                state.spool.close()
         manifest = _manifest(path, name, state, src, filters, time.perf_counter() - started)
         problems = [_problem(path, f"{text}", severity="warning") for examples in state.warnings.values()
                     for text in examples]
         problems += [_problem(path, f"... {n - _MAX_EXAMPLES:,} more like that ({kind})", severity="warning")
                      for kind, n in state.warning_counts.items() if n > _MAX_EXAMPLES]
-        if state.in_network_files and "in_network" not in state.keys:
+        if "reporting_structure" in state.keys and "in_network" not in state.keys:
             shutil.rmtree(tmp, ignore_errors=True)
             return FileResult(path, "index", manifest=manifest, in_network_files=state.in_network_files)
         if manifest["items_kept"] == 0:
