@@ -399,6 +399,7 @@ def test_invalid_json_inside_a_skipped_item_needs_validate(tmp_path):
     (b"hello, world", "not JSON"),
     (b"", "empty"),
     (b'{"reporting_entity_name": "x", "out_of_network": []}', "allowed-amounts"),
+    (b'{"in_network": {"billing_code": "99213"}}', "in_network is not an array"),
 ])
 def test_files_that_are_not_in_network_files(tmp_path, content, words):
     path = tmp_path / "x.json"

@@ -520,6 +520,9 @@ class _File:
                     self._flush_references()
                     self.refs_done = True
                     self._replay()
+                elif key in ("in_network", "provider_references") and c != 91:
+                    raise ScanError(f"{key} is not an array", sc.at(sc.pos),
+                                    "the file is damaged or not a Transparency-in-Coverage in-network file")
                 elif key == "reporting_structure" and c == 91:
                     self._objects(sc, "reporting_structure", self._on_structure, frozenset())
                 elif c in (123, 91):
