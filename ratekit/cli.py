@@ -65,6 +65,61 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_market_ingest(args: argparse.Namespace) -> int:
+    from .market import ingest
+
+    report = ingest.ingest(args.files, args.out, codes=args.codes, client=args.client, npi_file=args.npi_file,
+                           tins=args.tin, networks=args.network, billing_class=args.billing_class,
+                           as_of=args.as_of, validate=args.validate)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def _cmd_market_summarize(args: argparse.Namespace) -> int:
+    from .market import summarize
+
+    table = summarize.summarize(args.folder, client=args.client, locality_id=args.locality, release=args.release,
+                                nppes=args.nppes, specialty=args.specialty, state=args.state, zip3=args.zip3,
+                                place=args.place, include_outliers=args.include_outliers)
+    summarize.write_csv(table, args.csv or sys.stdout)
+    return 0
+
+
+def _add_market(sub) -> None:
+    """``ratekit market ingest`` and ``ratekit market summarize``."""
+    market = sub.add_parser("market", help="market rates from payers' Transparency-in-Coverage files")
+    msub = market.add_subparsers(dest="market_command", required=True)
+    p = msub.add_parser("ingest", help="stream in-network files (.json/.json.gz) into Parquet datasets")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--client", type=Path, help="client folder: keep the codes of its fee schedules and utilization")
+    which.add_argument("--codes", nargs="+", help="billing codes to keep")
+    p.add_argument("--npi-file", type=Path, default=None,
+                   help="keep only the NPIs listed (one a line, or an NPI column)")
+    p.add_argument("--tin", nargs="+", default=None, help="keep only these TINs")
+    p.add_argument("--network", nargs="+", default=None, help="keep only these network names")
+    p.add_argument("--billing-class", choices=("professional", "both"), default="professional",
+                   help="professional (and 'both') prices only, or institutional too")
+    p.add_argument("--as-of", default=None, help="drop prices expired before this date, YYYY-MM-DD (default today)")
+    p.add_argument("--validate", action="store_true", help="check the JSON of skipped items too (slower)")
+    p.add_argument("--out", type=Path, required=True, help="folder of datasets (one per file)")
+    p.set_defaults(func=_cmd_market_ingest)
+
+    p = msub.add_parser("summarize", help="per payer, code, modifier and setting: TINs, p10-p90, % of Medicare (CSV)")
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument("--client", type=Path, default=None, help="client folder: its locality, release, state, specialty")
+    p.add_argument("--locality", default=None, help="Medicare locality MAC-LL (without --client)")
+    p.add_argument("--release", default=None, help="PFS release, e.g. 2025D (without --client)")
+    p.add_argument("--nppes", type=Path, default=None, help="NPPES extract: limit to the place and specialty")
+    p.add_argument("--place", choices=("state", "zip3"), default="state", help="with --client and --nppes")
+    p.add_argument("--specialty", default=None, help="with --nppes, without --client")
+    p.add_argument("--state", default=None, help="with --nppes, without --client")
+    p.add_argument("--zip3", default=None, help="with --nppes, without --client")
+    p.add_argument("--include-outliers", action="store_true", help="keep rates beyond 5x / below 0.2x Medicare")
+    p.add_argument("--csv", type=Path, default=None, help="write the CSV here (default: standard output)")
+    p.set_defaults(func=_cmd_market_summarize)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ratekit`` argument parser (one sub-command per library entry point)."""
     parser = argparse.ArgumentParser(prog="ratekit", description=__doc__.splitlines()[0])
@@ -106,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=None)
     p.add_argument("--out", type=Path, default=None)
     p.set_defaults(func=_cmd_export)
+
+    _add_market(sub)
     return parser
 
 
