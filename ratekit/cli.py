@@ -21,11 +21,21 @@ sys.modules.setdefault("rfc3987_syntax", None)
 def _cmd_medicare(args: argparse.Namespace) -> int:
     from . import medicare
 
+    if args.locality is None and args.zip is None:
+        raise RatekitError("give --locality MAC-LL or --zip ZIP (or: ratekit medicare reconcile FILE...)")
     table = medicare.medicare_table(
         release=args.release, year=args.year, locality=args.locality, zip_code=args.zip, codes=args.codes
     )
     medicare.write_csv(table, sys.stdout)
     return 0
+
+
+def _cmd_medicare_reconcile(args: argparse.Namespace) -> int:
+    from . import medicare
+
+    result = medicare.reconcile(args.files, release=args.reconcile_release, show=args.show)
+    print(result.text())
+    return 0 if result.ok else 1
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -89,11 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("medicare", help="Medicare PFS amounts as CSV")
     p.add_argument("--release", default=None, help="e.g. 2025A (default: newest of --year)")
     p.add_argument("--year", type=int, default=None, help="newest release of this year")
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--locality", help="MAC-LL, e.g. 01112-05")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--locality", help="MAC-LL, e.g. 01112-05 (one of --locality and --zip is required)")
     where.add_argument("--zip", help="5-digit ZIP code")
     p.add_argument("--codes", nargs="*", default=None, help="HCPCS codes (default: all)")
     p.set_defaults(func=_cmd_medicare)
+    msub = p.add_subparsers(dest="medicare_command", metavar="{reconcile}")
+    r = msub.add_parser("reconcile", help="check the engine against CMS's published payment files; exit 1 on "
+                                          "any mismatch")
+    r.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="CMS payment files (PFALL/PFREV records or OPPSCAP), plain or .zip")
+    r.add_argument("--release", dest="reconcile_release", default=None,
+                   help="release to price with (default: the newest release of each file's year)")
+    r.add_argument("--show", type=int, default=10, help="mismatches listed per file (default 10)")
+    r.set_defaults(func=_cmd_medicare_reconcile)
 
     p = sub.add_parser("sample", help="write synthetic sample client folders")
     p.add_argument("--out", type=Path, required=True)
