@@ -68,7 +68,7 @@ def _derive_year(year: int, files: list[Path], rvu: cmsfiles.RvuFile, release: s
                  names_from: str) -> tuple[pd.DataFrame, dict]:
     """A year's GPCI table from CMS's payment files; an error naming every locality not reproduced."""
     payments = pd.concat([read_payments(p) for p in files], ignore_index=True)
-    derived = derive_gpcis(payments, rvu.rvus, rvu.conversion_factor)
+    derived = derive_gpcis(payments, rvu)
     bad = derived[derived["status"] != "exact"]
     if len(bad):
         raise RatekitError(Problem(

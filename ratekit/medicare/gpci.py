@@ -19,13 +19,12 @@ amount to the cent. :func:`derive_gpcis` finds it exactly:
 from __future__ import annotations
 
 import math
-from decimal import Decimal
-
 import numpy as np
 import pandas as pd
 
-from .cmsfiles import PAID_STATUSES, scaled
+from .cmsfiles import PAID_STATUSES, RvuFile, scaled
 from .engine import applicable_pe, exact_cents
+from .release import load_release
 
 #: Columns of :func:`derive_gpcis`.
 DERIVED_COLUMNS: tuple[str, ...] = (
@@ -56,7 +55,18 @@ def _equations(payments: pd.DataFrame, rvus: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def derive_gpcis(payments: pd.DataFrame, rvus: pd.DataFrame, conversion_factor: str | Decimal) -> pd.DataFrame:
+def _rvus_and_cf(release: str | RvuFile) -> tuple[pd.DataFrame, int]:
+    """The integer RVU table (RVUs x100, NA as bool) and CF x10000 of a release name or a PPRRVU file."""
+    if isinstance(release, RvuFile):
+        return release.rvus, scaled(release.conversion_factor, 4)
+    e = load_release(release)._exact
+    rvus = pd.DataFrame({"hcpcs": e["hcpcs"], "modifier": e["modifier"], "status": e["status"], "work_rvu": e["w"],
+                         "pe_nf_rvu": e["pe_nf"], "pe_f_rvu": e["pe_f"], "mp_rvu": e["mp"], "na_nf": e["na_nf"],
+                         "na_f": e["na_f"]})
+    return rvus, e["cf"]
+
+
+def derive_gpcis(payments: pd.DataFrame, release: str | RvuFile) -> pd.DataFrame:
     """Each locality's 3-decimal (work, PE, MP) GPCIs from CMS's published payment amounts.
 
     Parameters
@@ -64,11 +74,10 @@ def derive_gpcis(payments: pd.DataFrame, rvus: pd.DataFrame, conversion_factor: 
     payments : DataFrame
         CMS's amounts with :data:`ratekit.medicare.payments.PAYMENT_COLUMNS` (e.g.
         :func:`ratekit.medicare.read_payments` of ``PFREV26B.txt``).
-    rvus : DataFrame
-        The release's RVU table in integer form (:func:`ratekit.medicare.cmsfiles.read_pprrvu`'s
-        ``rvus``: RVUs x100, NA indicators as bool).
-    conversion_factor : str or Decimal
-        The release's conversion factor (e.g. ``"33.4009"``).
+    release : str or RvuFile
+        The release whose RVUs and conversion factor priced those amounts: a release name (e.g.
+        ``"2026C"``), or a PPRRVU file read by :func:`ratekit.medicare.cmsfiles.read_pprrvu` (what the
+        build step passes, before any release is shipped).
 
     Returns
     -------
@@ -78,7 +87,7 @@ def derive_gpcis(payments: pd.DataFrame, rvus: pd.DataFrame, conversion_factor: 
         ``equations`` the distinct ones, ``candidates`` the number of triples reproducing them all,
         ``status`` ``exact`` / ``ambiguous`` / ``none`` / ``underdetermined``.
     """
-    cf = scaled(str(conversion_factor), 4)
+    rvus, cf = _rvus_and_cf(release)
     eq = _equations(payments, rvus)
     half = 0.5e7 / cf  # half a cent in units of RVU x100 x GPCI x1000
     out = []
