@@ -143,7 +143,8 @@ def test_a_code_the_release_lacks_is_a_mismatch(tmp_path):
     result = medicare.reconcile(path)
     # 0000Z is not a code of 2026C: 2 mismatches; 36000 is bundled (status B): no amount, printed 0.00 = match
     assert (result.files[0].matched, result.files[0].amounts) == (2, 4)
-    assert result.files[0].mismatches[0].text() == "line 1: 10112-00 0000Z non-facility: CMS 10.00, ratekit none (not in 2026C)"
+    assert result.files[0].mismatches[0].text() == (
+        "line 1: 10112-00 0000Z non-facility: CMS 10.00, ratekit none (not in 2026C)")
 
 
 def test_an_opps_capped_pfall_record_is_compared_at_the_lower_amount(tmp_path):
