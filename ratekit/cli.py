@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import RatekitError
+from .errors import Problem, RatekitError
 
 # jsonschema (which nbformat and papermill use) imports rfc3987-syntax when it is installed, as JupyterLab's
 # dependencies install it, only to check "iri" string formats, which no notebook schema has. That import
@@ -22,7 +22,9 @@ def _cmd_medicare(args: argparse.Namespace) -> int:
     from . import medicare
 
     if args.locality is None and args.zip is None:
-        raise RatekitError("give --locality MAC-LL or --zip ZIP (or: ratekit medicare reconcile FILE...)")
+        raise RatekitError(Problem("ratekit medicare", "give --locality MAC-LL or --zip ZIP",
+                                   fix="e.g. --zip 94110; to check CMS's payment files: "
+                                       "ratekit medicare reconcile FILE"))
     table = medicare.medicare_table(
         release=args.release, year=args.year, locality=args.locality, zip_code=args.zip, codes=args.codes
     )
@@ -33,7 +35,7 @@ def _cmd_medicare(args: argparse.Namespace) -> int:
 def _cmd_medicare_reconcile(args: argparse.Namespace) -> int:
     from . import medicare
 
-    result = medicare.reconcile(args.files, release=args.reconcile_release, show=args.show)
+    result = medicare.reconcile(args.files, release=args.reconcile_release or args.release, show=args.show)
     print(result.text())
     return 0 if result.ok else 1
 
@@ -109,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "any mismatch")
     r.add_argument("files", nargs="+", type=Path, metavar="FILE",
                    help="CMS payment files (PFALL/PFREV records or OPPSCAP), plain or .zip")
-    r.add_argument("--release", dest="reconcile_release", default=None,
+    r.add_argument("--release", dest="reconcile_release", default=None, metavar="RELEASE",
                    help="release to price with (default: the newest release of each file's year)")
     r.add_argument("--show", type=int, default=10, help="mismatches listed per file (default 10)")
     r.set_defaults(func=_cmd_medicare_reconcile)

@@ -176,6 +176,8 @@ def test_cli_reconcile(capsys, tmp_path):
     ]
     assert cli.main(["medicare", "reconcile", str(OPPSCAP), "--release", "2025d"]) == 0
     assert capsys.readouterr()[0].splitlines()[-1] == "508/508 amounts match to the cent"
+    assert cli.main(["medicare", "--release", "2025D", "reconcile", str(OPPSCAP)]) == 0  # either place
+    assert capsys.readouterr()[0].splitlines()[-1] == "508/508 amounts match to the cent"
     # a release priced with the wrong year's amounts fails, with exit status 1
     assert cli.main(["medicare", "reconcile", str(PFREV), "--release", "2025D"]) == 1
     out, _ = capsys.readouterr()
