@@ -147,3 +147,11 @@ def test_release_year_and_payment_indicators():
     # 2025A's re-saved file wrote GLOB DAYS "90": read as CMS writes it
     assert medicare.payment_indicators("2025A", ["21610"])["glob_days"].tolist() == ["090"]
     assert medicare.payment_indicators("2026C", ["0000Z"]).empty
+
+
+def test_2026_localities_take_2025s_names_and_counties_and_2023_takes_no_later_counties():
+    # PFREV26B has no names: the 2026 table takes the 2025 GPCI file's, and 25LOCCO.csv's counties
+    loc = medicare.locate(locality="01112-05", release="2026C")
+    assert loc.counties == "SAN FRANCISCO/ALAMEDA/CONTRA COSTA/SAN MATEO" and loc.state == "CA"
+    # 2023's 01112-05 was San Francisco alone: 2025's county list would be wrong, so it has none
+    assert medicare.locate(locality="01112-05", release="2023A").counties == ""

@@ -291,9 +291,10 @@ def _make_release(*, name: str, released: dt.date, cf_text: str, rvus: pd.DataFr
                   source: str, source_file: str) -> Release:
     year = release_year(name)
     gpci, gy, method, gsource, gnote = _choose_gpci(year, gpci_own, gpci_file)
-    locco = locco_own if locco_own is not None else _shipped_locco(gy)
-    if locco is None:
-        locco = _shipped_locco(max(compact_index().get("locco") or [0])) if compact_index().get("locco") else None
+    # county text: the release's own LOCCO file, else the shipped one of the GPCI year or the newest
+    # earlier year (2026 uses 2025's: the same 109 localities); never a later year's (2023's differ)
+    earlier = [int(y) for y in compact_index().get("locco", []) if int(y) <= gy]
+    locco = locco_own if locco_own is not None else (_shipped_locco(max(earlier)) if earlier else None)
     locs = _localities_table(gpci, locco)
     notes = [gnote] if gnote else []
     if method == "derived_from_cms_amounts" and not gnote:
