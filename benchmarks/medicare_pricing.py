@@ -7,6 +7,8 @@ Run: ``.venv/bin/python benchmarks/medicare_pricing.py [--release 2025D] [--repe
    locality in both settings. Target: under 2 seconds.
 2. One client: 30 codes at one locality from the cached release (what a percent-of-Medicare
    caller does per client). Target: instant (milliseconds).
+3. Reconcile: CMS's PFREV26B.txt (8,066 published amounts) read and checked against 2026C, when the
+   raw public files are present (``config.PUBLIC_PFS_DIR``).
 
 Medians over the repetitions are printed, with the range.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from ratekit import medicare
+from ratekit import config, medicare
 from _timing import timed  # benchmarks/_timing.py (scripts run with benchmarks/ on sys.path)
 
 CLIENT_CODES = [
@@ -53,6 +55,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"one client {args.locality}, {len(CLIENT_CODES)} codes ({len(one)} rows): median "
           f"{statistics.median(times) * 1000:.2f} ms (min {min(times) * 1000:.2f}, max {max(times) * 1000:.2f}, "
           f"n={max(args.repeat, 50)}; release cached)")
+
+    pfrev = config.PUBLIC_PFS_DIR / "2026B" / "PFREV26B.txt"
+    if pfrev.is_file():
+        medicare.load_release("2026C")
+        times, result = timed(lambda: medicare.reconcile(pfrev), args.repeat)
+        print(f"reconcile {pfrev.name} against 2026C: {result.matched:,}/{result.amounts:,} amounts match; median "
+              f"{statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}, n={args.repeat})")
+    else:
+        print(f"reconcile: skipped, {pfrev} not found (set RATEKIT_PUBLIC_DATA)")
 
 
 if __name__ == "__main__":

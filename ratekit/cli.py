@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import RatekitError
+from .errors import Problem, RatekitError
 
 # jsonschema (which nbformat and papermill use) imports rfc3987-syntax when it is installed, as JupyterLab's
 # dependencies install it, only to check "iri" string formats, which no notebook schema has. That import
@@ -21,11 +21,23 @@ sys.modules.setdefault("rfc3987_syntax", None)
 def _cmd_medicare(args: argparse.Namespace) -> int:
     from . import medicare
 
+    if args.locality is None and args.zip is None:
+        raise RatekitError(Problem("ratekit medicare", "give --locality MAC-LL or --zip ZIP",
+                                   fix="e.g. --zip 94110; to check CMS's payment files: "
+                                       "ratekit medicare reconcile FILE"))
     table = medicare.medicare_table(
         release=args.release, year=args.year, locality=args.locality, zip_code=args.zip, codes=args.codes
     )
     medicare.write_csv(table, sys.stdout)
     return 0
+
+
+def _cmd_medicare_reconcile(args: argparse.Namespace) -> int:
+    from . import medicare
+
+    result = medicare.reconcile(args.files, release=args.reconcile_release or args.release, show=args.show)
+    print(result.text())
+    return 0 if result.ok else 1
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -144,11 +156,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("medicare", help="Medicare PFS amounts as CSV")
     p.add_argument("--release", default=None, help="e.g. 2025A (default: newest of --year)")
     p.add_argument("--year", type=int, default=None, help="newest release of this year")
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--locality", help="MAC-LL, e.g. 01112-05")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--locality", help="MAC-LL, e.g. 01112-05 (one of --locality and --zip is required)")
     where.add_argument("--zip", help="5-digit ZIP code")
     p.add_argument("--codes", nargs="*", default=None, help="HCPCS codes (default: all)")
     p.set_defaults(func=_cmd_medicare)
+    msub = p.add_subparsers(dest="medicare_command", metavar="{reconcile}")
+    r = msub.add_parser("reconcile", help="check the engine against CMS's published payment files; exit 1 on "
+                                          "any mismatch")
+    r.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="CMS payment files (PFALL/PFREV records or OPPSCAP), plain or .zip")
+    r.add_argument("--release", dest="reconcile_release", default=None, metavar="RELEASE",
+                   help="release to price with (default: the newest release of each file's year)")
+    r.add_argument("--show", type=int, default=10, help="mismatches listed per file (default 10)")
+    r.set_defaults(func=_cmd_medicare_reconcile)
 
     p = sub.add_parser("sample", help="write synthetic sample client folders")
     p.add_argument("--out", type=Path, required=True)

@@ -34,7 +34,21 @@ def _find_public_data() -> Path:
 
 #: Raw public files the reference tables are built from (only needed to rebuild them).
 PUBLIC_DATA_DIR: Path = Path(os.environ.get("RATEKIT_PUBLIC_DATA") or _find_public_data())
-#: Extra Medicare PFS releases dropped in by a user: ``<dir>/<release>/PPRRVU*.csv`` ...
-USER_PFS_DIR: Path = Path(os.environ.get("RATEKIT_PFS_DIR", DATA_DIR / "pfs"))
+#: Raw CMS Physician Fee Schedule folders (``<release>/PPRRVU*.csv`` ...) the PFS build step reads.
+PUBLIC_PFS_DIR: Path = PUBLIC_DATA_DIR / "pfs"
+#: The compact Medicare PFS tables shipped with the kit (written by ``ratekit.build.pfs``).
+PFS_REFERENCE_DIR: Path = REFERENCE_DIR / "pfs"
+#: Default folder of extra Medicare PFS releases dropped in by a user: ``<dir>/<release>/PPRRVU*.csv`` ...
+USER_PFS_DIR: Path = DATA_DIR / "pfs"
+
+
+def user_pfs_dir() -> Path:
+    """The user's PFS drop folder: ``$RATEKIT_PFS_DIR`` when set, else :data:`USER_PFS_DIR`.
+
+    Read at each call, not at import, so setting the variable in a running kernel and then calling
+    ``ratekit.medicare.clear_cache()`` takes effect.
+    """
+    value = os.environ.get("RATEKIT_PFS_DIR", "").strip()
+    return Path(value) if value else USER_PFS_DIR
 
 CLIENT_REPORT_NOTEBOOK: Path = NOTEBOOKS_DIR / "client_report.ipynb"

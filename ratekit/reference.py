@@ -6,7 +6,7 @@ here once, with its source, release and caveats. Loaders find files through
 report's "Data sources" footer is built from :func:`sources`.
 
 Tables are rebuilt from the raw public files (``../shared/data/public``) by
-``python -m ratekit.build_reference``; the compact copies are committed so a
+``python -m ratekit.build``; the compact copies are committed so a
 fresh clone needs nothing else.
 """
 
@@ -118,7 +118,8 @@ register(Dataset(
 ))
 
 # --- Medicare Physician Fee Schedule (CMS) --------------------------------------------------------
-# Compact form of CMS's raw files, rebuilt by `python -m ratekit._build_pfs` (see docs/medicare.md).
+# Compact form of CMS's raw files, rebuilt by `python -m ratekit.build.pfs` (see docs/medicare.md). How each
+# year's GPCIs were obtained (CMS file, derived from CMS's amounts, third party) is in each pfs_gpci_<year> source.
 # RVUs, GPCIs and amounts are integer-scaled exact copies of CMS's decimal text; no CPT descriptors.
 
 _PFS_RVF_URL = "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files"
@@ -133,8 +134,8 @@ _PFS_RELEASES = {
               "locality 0 for 00); read exactly; no OPPSCAP file, OPPS cap computed from its OPPS RVU columns"),
     "2025D": ("RVU25D, released 09/11/2025, CF 32.3465", "PPRRVU2025_Oct.csv", ""),
     "2026C": ("RVU26C, released 06/30/2026, non-qualifying-APM CF 33.4009", "PPRRVU2026_Jul_nonQPP.csv",
-              "no CMS 2026 GPCI file here: 2026 amounts use the 2025 GPCIs; no OPPSCAP file, OPPS cap "
-              "computed from its OPPS RVU columns"),
+              "priced with 2026 GPCIs derived from CMS's published 2026 payment amounts (PFREV26B), no CMS 2026 "
+              "GPCI file here; no OPPSCAP file, OPPS cap computed from its OPPS RVU columns"),
 }
 for _name, (_release, _file, _caveats) in _PFS_RELEASES.items():
     register(Dataset(
@@ -161,20 +162,33 @@ register(Dataset(
     key="pfs_gpci_2025",
     path="pfs/gpci_2025.csv.gz",
     title="Medicare GPCIs 2025 (109 localities)",
-    source="CMS CY 2025 PFS final rule Addendum E (GPCI2025.csv in RVU25A and RVU25D; identical)",
+    source="CMS's GPCI file: CY 2025 PFS final rule Addendum E (GPCI2025.csv in RVU25A and RVU25D; identical)",
     release="CY 2025 (MAC assignments as of November 22, 2023)",
     url=_PFS_RVF_URL,
-    caveats="also used for 2026 amounts until a CMS 2026 GPCI file is supplied",
+    caveats="",
+))
+register(Dataset(
+    key="pfs_gpci_2026",
+    path="pfs/gpci_2026.csv.gz",
+    title="Medicare GPCIs 2026 (109 localities), derived from CMS's payment amounts",
+    source="derived from CMS's own published 2026 payment amounts (PFREV26B.txt, the April 2026 payment-amount "
+           "revision file: 37 codes x 109 localities) with the RVU26C RVUs and CF 33.4009 "
+           "(ratekit.medicare.derive_gpcis); locality names and states from GPCI2025.csv",
+    release="CY 2026",
+    url="https://www.cms.gov/medicare/payment/fee-schedules/physician",
+    caveats="not a CMS GPCI file: each locality's 3-decimal triple is the only one that reproduces all of its "
+            "published amounts to the cent (every one of the 8,066); a CMS CY 2026 Addendum E, if supplied, is "
+            "used instead",
 ))
 for _year, _n in ((2024, 109), (2023, 112)):
     register(Dataset(
         key=f"pfs_gpci_{_year}",
         path=f"pfs/gpci_{_year}.csv.gz",
         title=f"Medicare GPCIs {_year} ({_n} localities), derived",
-        source=f"third-party conversion of a processed JSON copy (gpci_{_year}_from_Psuncode_processed_json.csv), "
-               f"not a raw CMS file",
+        source=f"converted by a third party from a processed JSON copy "
+               f"(gpci_{_year}_from_Psuncode_processed_json.csv), not a raw CMS file",
         release=f"CY {_year}",
-        caveats="derived, unverified against CMS: the same source's 2025 values equal CMS's exactly"
+        caveats="derived by a third party, unverified against CMS: the same source's 2025 values equal CMS's exactly"
                 + ("; its 2024 values equal 2025's (plausible, unverified)" if _year == 2024 else ""),
     ))
 register(Dataset(

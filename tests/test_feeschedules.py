@@ -318,7 +318,8 @@ def test_windows_csv_and_old_excel(tmp_path):
 # --- Medicare checks and volume without a rate -------------------------------------------------------
 
 def test_codes_medicare_does_not_pay_are_warnings(tmp_path):
-    # 2025D: 0001F status I, A4550 status B, 99999 not in the file, 93000 has no facility amount
+    # 2025D: 0001F status I, A4550 status B, 99999 not in the file; 93000's facility setting is NA, which
+    # ratekit.medicare.price now prices at its non-facility amount as CMS's payment files do (facility_na)
     fee = "code,mod,rate,POS\n99213,,100,\n0001F,,1,\nA4550,,5,\n99999,,9,\n93000,,20,22\n99213,TC,5,\n"
     inputs = _tiny(tmp_path, fee)
     assert inputs.ok
@@ -328,9 +329,9 @@ def test_codes_medicare_does_not_pay_are_warnings(tmp_path):
     assert any("row 4, column 'code': Medicare does not pay code A4550" in t and "status B: bundled" in t for t in texts)
     assert any("row 5, column 'code': code 99999 is not in the Medicare Physician Fee Schedule (2025D)" in t
                for t in texts)
-    assert any("row 6, column 'code': Medicare pays no facility amount for code 93000" in t for t in texts)
+    assert not any("93000" in t for t in texts)
     assert any("row 7, column 'code': code 99213 has no modifier TC" in t for t in texts)
-    assert all(t.startswith("warning: ") for t in texts) and len(texts) == 5
+    assert all(t.startswith("warning: ") for t in texts) and len(texts) == 4
 
 
 def test_units_billed_without_a_rate_are_warnings(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for ratekit.medicare (the Medicare Physician Fee Schedule engine) and ratekit._build_pfs.
+"""Tests for ratekit.medicare (the Medicare Physician Fee Schedule engine) and ratekit.build.pfs.
 
 Hand-worked amounts use the RVUs of CMS's PPRRVU file, the GPCIs of CMS's GPCI2025.csv and the
 conversion factor of the release, and show the arithmetic:
@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ratekit import _build_pfs, cli, config, medicare, reference
+from ratekit import cli, config, medicare, reference
+from ratekit.build import pfs as build_pfs
+from ratekit.medicare import cmsfiles
 from ratekit.errors import RatekitError
 
 SF = "01112-05"        # San Francisco: GPCIs 1.088 / 1.419 / 0.445 (GPCI2025.csv)
@@ -48,10 +50,10 @@ def _half_up(x: Decimal) -> float:
 
 @pytest.fixture
 def user_pfs(tmp_path, monkeypatch):
-    """An empty user release folder (config.USER_PFS_DIR), with the release cache cleared around it."""
+    """An empty user release folder ($RATEKIT_PFS_DIR), with the release cache cleared around it."""
     folder = tmp_path / "pfs"
     folder.mkdir()
-    monkeypatch.setattr(config, "USER_PFS_DIR", folder)
+    monkeypatch.setenv("RATEKIT_PFS_DIR", str(folder))
     medicare.clear_cache()
     yield folder
     medicare.clear_cache()
@@ -76,26 +78,37 @@ def test_em_visit_99214_and_99213_san_francisco_2025d():
 def test_pc_tc_split_71046_alabama():
     t = medicare.price("2025D", localities=[ALABAMA], codes=["71046"])
     assert list(t["modifier"]) == ["", "26", "TC"]
-    # global: (0.22x1 + 0.77x0.869 + 0.02x0.575) x 32.3465 = 29.132228295 -> 29.13; facility is "NA"
+    # global: (0.22x1 + 0.77x0.869 + 0.02x0.575) x 32.3465 = 29.132228295 -> 29.13; its facility setting is
+    # "NA", so CMS's payment files print the non-facility amount there too
     g = _one(t, "71046")
-    assert g["nonfacility_amount"] == 29.13 and math.isnan(g["facility_amount"])
+    assert (g["nonfacility_amount"], g["facility_amount"]) == (29.13, 29.13)
+    assert (g["nonfacility_na"], g["facility_na"]) == (False, True)
     # 26 (professional): (0.22x1 + 0.08x0.869 + 0.01x0.575) x 32.3465 = 9.550951055 -> 9.55 in both settings
     pc = _one(t, "71046", "26")
     assert (pc["nonfacility_amount"], pc["facility_amount"]) == (9.55, 9.55)
+    assert not pc["facility_na"] and not pc["nonfacility_na"]
     # TC (technical): (0 + 0.69x0.869 + 0.01x0.575) x 32.3465 = 19.581277240 -> 19.58; facility "NA"
     tc = _one(t, "71046", "TC")
-    assert tc["nonfacility_amount"] == 19.58 and math.isnan(tc["facility_amount"])
+    assert (tc["nonfacility_amount"], tc["facility_amount"], tc["facility_na"]) == (19.58, 19.58, True)
+    # na="blank" leaves an NA setting empty
+    blank = _one(medicare.price("2025D", localities=[ALABAMA], codes=["71046"], na="blank"), "71046")
+    assert blank["nonfacility_amount"] == 29.13 and math.isnan(blank["facility_amount"])
 
 
-def test_facility_only_code_99283_has_no_nonfacility_amount():
+def test_facility_only_code_99283_is_priced_at_its_facility_amount_in_both_settings():
     t = medicare.price("2025D", localities=[ALABAMA], codes=["99283"])
     row = _one(t, "99283")
-    # non-facility NA indicator; facility: (1.60x1 + 0.35x0.869 + 0.16x0.575) x 32.3465 = 64.568465975 -> 64.57
-    assert math.isnan(row["nonfacility_amount"])
-    assert row["facility_amount"] == 64.57
-    # ignore_na gives the amount CMS's RVUs imply anyway (PE RVU 0.35 in both settings)
+    # non-facility NA indicator; facility: (1.60x1 + 0.35x0.869 + 0.16x0.575) x 32.3465 = 64.568465975 -> 64.57,
+    # which CMS's payment files print in the non-facility column too (and the NA column says so)
+    assert (row["nonfacility_amount"], row["facility_amount"]) == (64.57, 64.57)
+    assert (row["nonfacility_na"], row["facility_na"]) == (True, False)
+    assert math.isnan(_one(medicare.price("2025D", localities=[ALABAMA], codes=["99283"], na="blank"),
+                           "99283")["nonfacility_amount"])
+    # na="rvus" (or ignore_na) gives the amount the setting's own PE RVU implies (0.35 in both settings here)
     row = _one(medicare.price("2025D", localities=[ALABAMA], codes=["99283"], ignore_na=True), "99283")
     assert row["nonfacility_amount"] == 64.57
+    with pytest.raises(ValueError, match="na must be one of"):
+        medicare.price("2025D", localities=[ALABAMA], codes=["99283"], na="zero")
 
 
 def test_bundled_and_invalid_codes_keep_status_without_amount():
@@ -169,7 +182,8 @@ def test_every_half_cent_case_rounds_up(name):
     """Find every paid code/locality whose exact amount ends in exactly half a cent; each must round up."""
     rel = medicare.load_release(name)
     rv, g = rel.rvus, rel.gpci
-    ints = {c: np.rint(rv[c].to_numpy() * 100).astype(np.int64) for c in ("work_rvu", "pe_nf_rvu", "pe_f_rvu", "mp_rvu")}
+    ints = {c: np.rint(rv[c].to_numpy() * 100).astype(np.int64)
+            for c in ("work_rvu", "pe_nf_rvu", "pe_f_rvu", "mp_rvu")}
     gi = {c: np.rint(g[c].to_numpy() * 1000).astype(np.int64) for c in ("work_gpci", "pe_gpci", "mp_gpci")}
     cf = int(rel.conversion_factor * 10000)
     paid = rv["status"].isin(["A", "R", "T"]).to_numpy()
@@ -178,7 +192,7 @@ def test_every_half_cent_case_rounds_up(name):
         exact = (gi["work_gpci"][:, None] * ints["work_rvu"] + gi["pe_gpci"][:, None] * ints[pe]
                  + gi["mp_gpci"][:, None] * ints["mp_rvu"]) * cf
         locs, rows = np.nonzero((exact % 10**7 == 5 * 10**6) & paid)
-        for li, ri in zip(locs, rows):
+        for li, ri in zip(locs, rows, strict=True):
             r = rv.iloc[ri]
             t = medicare.price(name, localities=[g["locality_id"].iat[li]], codes=[r["hcpcs"]], ignore_na=True)
             got = _one(t, r["hcpcs"], r["modifier"])[column]
@@ -280,43 +294,61 @@ def test_row_count_is_the_raw_files_data_rows(name):
 def test_gpci_years_and_notes():
     assert medicare.load_release("2025A").gpci_year == medicare.load_release("2025D").gpci_year == 2025
     assert medicare.load_release("2025D").gpci_note == ""
+    assert medicare.load_release("2025D").gpci_method == "cms_file"
+    # 2026: its own GPCIs, derived from CMS's published 2026 amounts; not a caveat, but said in the notes
     rel = medicare.load_release("2026C")
-    assert rel.gpci_year == 2025
-    assert "2026 amounts use the 2025 GPCIs" in rel.gpci_note
-    assert rel.gpci_note in rel.notes
+    assert (rel.gpci_year, rel.gpci_method, rel.gpci_source) == (2026, "derived_from_cms_amounts", "2026B/PFREV26B.txt")
+    assert rel.gpci_note == ""
+    assert any("derived from CMS's own published payment amounts (2026B/PFREV26B.txt)" in n for n in rel.notes)
+    assert rel.gpci_basis.startswith("2026 GPCIs, derived from CMS's own published payment amounts")
     for name, year in (("2024C", 2024), ("2023A", 2023)):
         r = medicare.load_release(name)
         assert r.gpci_year == year and "third party" in r.gpci_note and "derived_gpci" in r.gpci_note
+        assert r.gpci_method == "third_party" and r.gpci_note in r.notes
     assert len(medicare.load_release("2023A").gpci) == 112
 
 
-def test_2026_note_reaches_the_table_and_the_cli(capsys):
+def test_2026_gpci_source_is_a_note_not_a_warning(capsys):
     t = medicare.medicare_table(release="2026C", locality=SF, codes=["99214"])
-    assert any("2026 amounts use the 2025 GPCIs" in n for n in t.attrs["notes"])
+    assert t.attrs["warnings"] == []
+    assert any("2026 GPCIs derived from CMS's own published payment amounts" in n for n in t.attrs["notes"])
     assert cli.main(["medicare", "--release", "2026C", "--locality", SF, "--codes", "99214"]) == 0
     out, err = capsys.readouterr()
-    assert "2026 amounts use the 2025 GPCIs" in err
+    assert "note: 2026 GPCIs derived" in err and "warning:" not in err
     assert "GPCI" not in out  # the CSV itself stays clean
 
 
+def test_a_release_priced_with_another_years_gpcis_warns(user_pfs, capsys):
+    (user_pfs / "2027A").mkdir()
+    (user_pfs / "2027A" / "PPRRVU27.csv").write_text(_MINIMAL_2027A)
+    medicare.clear_cache()
+    rel = medicare.load_release("2027A")
+    assert (rel.gpci_year, rel.gpci_method) == (2026, "derived_from_cms_amounts")
+    assert rel.gpci_note.startswith("2027 amounts use the 2026 GPCIs: no 2027 GPCIs are here")
+    assert cli.main(["medicare", "--release", "2027A", "--locality", SF]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines()[0] == f"warning: {rel.gpci_note}"
+    assert out.splitlines()[1].startswith("2027A,01112,05,99214,")
+
+
 def test_exact_decimal_parsing_quirks():
-    assert _build_pfs._scaled("1.3", 2) == 130
-    assert _build_pfs._scaled("1.30", 2) == 130
-    assert _build_pfs._scaled("0", 2) == 0
-    assert _build_pfs._scaled(".5", 3) == 500
-    assert _build_pfs._scaled("32.3465", 4) == 323465
-    assert _build_pfs._scaled("1.500", 2) == 150
-    assert _build_pfs._scaled("", 2) == 0
+    assert cmsfiles.scaled("1.3", 2) == 130
+    assert cmsfiles.scaled("1.30", 2) == 130
+    assert cmsfiles.scaled("0", 2) == 0
+    assert cmsfiles.scaled(".5", 3) == 500
+    assert cmsfiles.scaled("32.3465", 4) == 323465
+    assert cmsfiles.scaled("1.500", 2) == 150
+    assert cmsfiles.scaled("", 2) == 0
     with pytest.raises(RatekitError, match="more than 2 decimals"):
-        _build_pfs._scaled("1.234", 2)
+        cmsfiles.scaled("1.234", 2)
     with pytest.raises(RatekitError, match="plain decimal"):
-        _build_pfs._scaled("1,3", 2)
-    assert _build_pfs.decimal_text(323465, 4) == "32.3465"
+        cmsfiles.scaled("1,3", 2)
+    assert cmsfiles.decimal_text(323465, 4) == "32.3465"
 
 
 @needs_raw
 def test_resaved_2025a_reads_like_cms_text():
-    raw = _build_pfs.read_raw_release(PUBLIC_PFS / "2025A")
+    raw = cmsfiles.read_raw_release(PUBLIC_PFS / "2025A")
     text = (PUBLIC_PFS / "2025A" / "PPRRVU25_JAN.csv").read_text(encoding="latin-1")
     assert "\n99213,,,A,,1.3,1.35," in text  # the spreadsheet dropped the trailing zero
     r = raw.rvu.rvus.set_index(["hcpcs", "modifier"]).loc[("99213", "")]
@@ -325,15 +357,15 @@ def test_resaved_2025a_reads_like_cms_text():
     ids = set(raw.gpci["mac"] + "-" + raw.gpci["locality"])
     assert {"02102-01", "10112-00", "06302-00"} <= ids and len(ids) == 109
     # its GPCIs equal 2025D's (CMS's unedited copy)
-    d = _build_pfs.read_raw_release(PUBLIC_PFS / "2025D")
+    d = cmsfiles.read_raw_release(PUBLIC_PFS / "2025D")
     pd.testing.assert_frame_equal(raw.gpci.drop(columns="name"), d.gpci.drop(columns="name"))
 
 
 @needs_raw
 def test_2026_extra_column_is_found_by_header():
-    f = _build_pfs.read_pprrvu(next((PUBLIC_PFS / "2026C").glob("PPRRVU*.csv")))
+    f = cmsfiles.read_pprrvu(next((PUBLIC_PFS / "2026C").glob("PPRRVU*.csv")))
     assert "PRIC IND" in f.header
-    assert f.header.index("CONV FACTOR") == _build_pfs.read_pprrvu(
+    assert f.header.index("CONV FACTOR") == cmsfiles.read_pprrvu(
         next((PUBLIC_PFS / "2025D").glob("PPRRVU*.csv"))).header.index("CONV FACTOR") + 1
     r = f.rvus.set_index(["hcpcs", "modifier"]).loc[("99214", "")]
     assert (r["work_rvu"], r["pe_nf_rvu"], r["pe_f_rvu"], r["mp_rvu"]) == (192, 200, 47, 14)
@@ -361,24 +393,30 @@ def test_user_release_is_picked_up_by_name(user_pfs):
     assert medicare.newest_release(2026) == "2026D"
     t = medicare.medicare_table(year=2026, locality=SF, codes=["99214"])
     assert t["release"].tolist() == ["2026D"]
-    assert any("2025 GPCIs" in n for n in t.attrs["notes"])
+    assert medicare.load_release("2026D").gpci_year == 2026 and t.attrs["warnings"] == []
+
+
+#: A PPRRVU file with only the pricing columns (no OPPS or indicator columns), for a year without GPCIs.
+_MINIMAL_2027A = (",,2027 test release,,,,,,,,\n,,RELEASED 01/02/2027\n"
+                  ",,,STATUS,WORK,NON-FAC,NON-FAC NA,FACILITY,FACILITY NA,MP,CONV\n"
+                  "HCPCS,MOD,DESCRIPTION,CODE,RVU,PE RVU,INDICATOR,PE RVU,INDICATOR,RVU,FACTOR\n"
+                  "99214,,,A,1.92,1.80,,0.83,,0.15,32.3465\n")
 
 
 def test_minimal_user_release_prices_and_bad_one_is_a_clear_error(user_pfs, capsys):
     """A PPRRVU file with only the pricing columns (no OPPS columns) prices, uncapped, and says so."""
     (user_pfs / "2027A").mkdir()
-    (user_pfs / "2027A" / "PPRRVU27.csv").write_text(
-        ",,2027 test release,,,,,,,,\n,,RELEASED 01/02/2027\n"
-        ",,,STATUS,WORK,NON-FAC,NON-FAC NA,FACILITY,FACILITY NA,MP,CONV\n"
-        "HCPCS,MOD,DESCRIPTION,CODE,RVU,PE RVU,INDICATOR,PE RVU,INDICATOR,RVU,FACTOR\n"
-        "99214,,,A,1.92,1.80,,0.83,,0.15,32.3465\n")
+    (user_pfs / "2027A" / "PPRRVU27.csv").write_text(_MINIMAL_2027A)
     medicare.clear_cache()
     rel = medicare.load_release("2027A")
     assert (rel.released.isoformat(), rel.opps_cap) == ("2027-01-02", "none")
-    assert any("NOT capped" in n for n in rel.notes) and "2027 amounts use the 2025 GPCIs" in rel.gpci_note
-    assert _one(medicare.price("2027A", localities=[SF]), "99214")["nonfacility_amount"] == 152.35
+    assert any("NOT capped" in n for n in rel.notes) and "2027 amounts use the 2026 GPCIs" in rel.gpci_note
+    # San Francisco's 2026 GPCIs (derived from PFREV26B): 1.095 / 1.410 / 0.425
+    # (1.92x1.095 + 1.80x1.410 + 0.15x0.425) x 32.3465 = 4.70415 x 32.3465 = 152.162... -> 152.16
+    assert _one(medicare.price("2027A", localities=[SF]), "99214")["nonfacility_amount"] == 152.16
     (user_pfs / "2028A").mkdir()
-    (user_pfs / "2028A" / "PPRRVU28.csv").write_text(",,RELEASED 01/02/2028\nHCPCS,MOD,DESCRIPTION,STATUS CODE\n99213,,,A\n")
+    (user_pfs / "2028A" / "PPRRVU28.csv").write_text(
+        ",,RELEASED 01/02/2028\nHCPCS,MOD,DESCRIPTION,STATUS CODE\n99213,,,A\n")
     medicare.clear_cache()
     assert cli.main(["medicare", "--release", "2028A", "--locality", SF]) == 2
     _, err = capsys.readouterr()
@@ -387,16 +425,18 @@ def test_minimal_user_release_prices_and_bad_one_is_a_clear_error(user_pfs, caps
 
 @needs_raw
 def test_compact_form_is_what_the_build_writes(tmp_path):
-    written = _build_pfs.build(PUBLIC_PFS, tmp_path / "pfs")
+    written = build_pfs.build(PUBLIC_PFS, tmp_path / "pfs")
     assert written
     for path in written:
         rel = path.relative_to(tmp_path / "pfs")
-        shipped = _build_pfs.COMPACT_DIR / rel
-        assert shipped.read_bytes() == path.read_bytes(), f"{rel} differs: rebuild with python -m ratekit._build_pfs"
+        shipped = config.PFS_REFERENCE_DIR / rel
+        assert shipped.read_bytes() == path.read_bytes(), f"{rel} differs: rebuild with python -m ratekit.build.pfs"
+    shipped = {p.relative_to(config.PFS_REFERENCE_DIR) for p in config.PFS_REFERENCE_DIR.rglob("*") if p.is_file()}
+    assert shipped == {p.relative_to(tmp_path / "pfs") for p in written}  # and nothing stale is shipped
 
 
 def test_shipped_files_are_registered_small_and_free_of_descriptors():
-    base = _build_pfs.COMPACT_DIR
+    base = config.PFS_REFERENCE_DIR
     files = {p for p in base.rglob("*") if p.is_file() and p.suffix == ".gz"}
     registered = {d.file for d in reference.datasets() if d.key.startswith("pfs_")}
     assert files == registered
@@ -407,11 +447,16 @@ def test_shipped_files_are_registered_small_and_free_of_descriptors():
     for p in base.glob("*/rvu.csv.gz"):
         header = gzip.open(p, "rt").readline().lower()
         assert "description" not in header
-    for key in ("pfs_rvu_2025A", "pfs_gpci_2023", "pfs_gpci_2024", "pfs_rvu_2026C"):
+    for key in ("pfs_rvu_2025A", "pfs_gpci_2023", "pfs_gpci_2024", "pfs_gpci_2026"):
         assert reference.get(key).caveats
     assert "spreadsheet" in reference.get("pfs_rvu_2025A").caveats
-    assert "2025 GPCIs" in reference.get("pfs_rvu_2026C").caveats
-    assert "derived" in reference.get("pfs_gpci_2024").caveats
+    assert "third party" in reference.get("pfs_gpci_2024").caveats
+    assert "PFREV26B" in reference.get("pfs_gpci_2026").source
+    # the registry says how each year's GPCIs were obtained, as the shipped index does
+    index = medicare.release.compact_index()["gpci"]
+    words = {"cms_file": "CMS", "third_party": "third party", "derived_from_cms_amounts": "derived from CMS's"}
+    for year, entry in index.items():
+        assert words[entry["method"]] in reference.get(f"pfs_gpci_{year}").source
 
 
 # --- every locality, shape of the output --------------------------------------------------------------
@@ -433,12 +478,14 @@ def test_every_2025_locality_prices(name):
 
 def test_price_contract():
     t = medicare.price("2025D", localities=[SF, ALABAMA], codes=["99214", "71046"])
-    assert list(t.columns[:8]) == list(medicare.COLUMNS)
-    assert t.columns[8] == "locality_id"
+    assert list(t.columns[:10]) == list(medicare.COLUMNS)
+    assert t.columns[10] == "locality_id"
     assert len(t) == 2 * 4
     assert list(t["locality_id"].unique()) == [SF, ALABAMA]
     for c in ("release", "mac", "locality", "hcpcs", "modifier", "status", "locality_id"):
         assert t[c].dtype == "str", c
+    for c in ("nonfacility_na", "facility_na"):
+        assert t[c].dtype == bool, c
     for c in ("nonfacility_amount", "facility_amount"):
         assert t[c].dtype == np.float64
         dollars = t[c].dropna()
@@ -523,12 +570,14 @@ def test_cli_csv(capsys):
     out, _ = capsys.readouterr()
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "release,mac,locality,hcpcs,modifier,status,nonfacility_amount,facility_amount"
+    assert lines[0] == ("release,mac,locality,hcpcs,modifier,status,nonfacility_amount,facility_amount,"
+                        "nonfacility_na,facility_na")
+    # the NA setting carries the applicable setting's amount, as CMS's payment files print it, and says so
     assert lines[1:] == [
-        "2025A,10112,00,71046,,A,29.13,",
-        "2025A,10112,00,71046,26,A,9.55,9.55",
-        "2025A,10112,00,71046,TC,A,19.58,",
-        "2025A,10112,00,99283,,A,,64.57",
+        "2025A,10112,00,71046,,A,29.13,29.13,False,True",
+        "2025A,10112,00,71046,26,A,9.55,9.55,False,False",
+        "2025A,10112,00,71046,TC,A,19.58,19.58,False,True",
+        "2025A,10112,00,99283,,A,64.57,64.57,True,False",
     ]
     table = pd.read_csv(io.StringIO(out), dtype={"mac": str, "locality": str, "modifier": str})
     assert list(table.columns) == list(medicare.COLUMNS)
@@ -537,7 +586,7 @@ def test_cli_csv(capsys):
 def test_cli_zip_and_year(capsys):
     assert cli.main(["medicare", "--year", "2025", "--zip", "94110", "--codes", "99214"]) == 0
     out, _ = capsys.readouterr()
-    assert out.splitlines()[1] == "2025D,01112,05,99214,,A,152.35,107.83"
+    assert out.splitlines()[1] == "2025D,01112,05,99214,,A,152.35,107.83,False,False"
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -549,6 +598,7 @@ def test_cli_zip_and_year(capsys):
     (["--release", "2025D", "--locality", SF, "--codes", "9921"], "5 letters or digits"),
     (["--release", "2025A", "--year", "2026", "--locality", SF], "not of year 2026"),
     (["--year", "2019", "--locality", SF], "no PFS release for 2019"),
+    (["--release", "2025D"], "give --locality MAC-LL or --zip ZIP"),
 ])
 def test_cli_bad_input_is_a_clear_message(capsys, argv, message):
     code = cli.main(["medicare", *argv])

@@ -1,11 +1,7 @@
-"""Read CMS's Physician Fee Schedule files as CMS publishes them, and build ratekit's compact form.
+"""Read CMS's Physician Fee Schedule files in the layouts CMS publishes them (the runtime readers).
 
-Two jobs, one set of readers:
-
-* ``python -m ratekit._build_pfs [PUBLIC_PFS_DIR]`` rebuilds ``data/reference/pfs/`` (the compact,
-  committed form the kit ships) from the raw CMS folders under ``config.PUBLIC_DATA_DIR / "pfs"``.
-* :func:`read_raw_release` reads one release folder in CMS's raw layout; ``ratekit.medicare`` uses it
-  for a release a user drops into ``config.USER_PFS_DIR/<release>/``.
+Used by the engine for a release a user drops into ``config.user_pfs_dir()/<release>/`` and by the
+build step (:mod:`ratekit.build.pfs`) that writes the compact form shipped under ``data/reference/pfs``.
 
 Every number is read from its decimal text exactly (no float round trip) and stored as an integer
 scaled to the precision CMS publishes: RVUs x 100, GPCIs x 1000, conversion factor x 10000, dollar
@@ -18,34 +14,26 @@ amounts x 100 (cents). Quirks handled here (seen in the shipped files):
 * LOCCO: blank separator rows, the state written only on a state's first row, stray spaces.
 * ZIP5: fixed width (state 1-2, ZIP 3-7, carrier 8-12, locality 13-14, rural 15, year+quarter 76-80).
 
-CPT descriptors are AMA copyright: the DESCRIPTION column is never read into the compact form.
+CPT descriptors are AMA copyright: the DESCRIPTION column is never read.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
-import gzip
-import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import config
-from .errors import Problem, RatekitError
-
-#: Where the compact form lives (committed).
-COMPACT_DIR: Path = config.REFERENCE_DIR / "pfs"
+from ..errors import Problem, RatekitError
 
 #: Status codes whose RVUs are used for Medicare payment (RVU25D.pdf, "Status Code" and Attachment A).
 PAID_STATUSES: tuple[str, ...] = ("A", "R", "T")
 
-_RELEASE_NAME = re.compile(r"^(\d{4})([A-Z]{1,2})$")
+RELEASE_NAME = re.compile(r"^(\d{4})([A-Z]{1,2})$")
 _RELEASED = re.compile(r"RELEASED\s+(\d{1,2})/(\d{1,2})/(\d{4})")
 _DECIMAL = re.compile(r"^(\d*)(?:\.(\d*))?$")
 
@@ -63,6 +51,17 @@ _RVU_COLUMNS: dict[str, str] = {
     "mp_rvu": "MP RVU",
     "pctc": "PCTC IND",
     "glob_days": "GLOB DAYS",
+    "pre_op": "PRE OP",
+    "intra_op": "INTRA OP",
+    "post_op": "POST OP",
+    "mult_proc": "MULT PROC",
+    "bilat_surg": "BILAT SURG",
+    "asst_surg": "ASST SURG",
+    "co_surg": "CO- SURG",
+    "team_surg": "TEAM SURG",
+    "endo_base": "ENDO BASE",
+    "diag_supervision": "PHYSICIAN SUPERVISION OF DIAGNOSTIC PROCEDURES",
+    "imaging_family": "DIAGNOSTIC IMAGING FAMILY INDICATOR",
     "conversion_factor": "CONV FACTOR",
     "opps_pe_nf_rvu": "NON-FACILITY PE USED FOR OPPS PAYMENT AMOUNT",
     "opps_pe_f_rvu": "FACILITY PE USED FOR OPPS PAYMENT AMOUNT",
@@ -72,15 +71,27 @@ _RVU_COLUMNS: dict[str, str] = {
 #: a release without an OPPSCAP file cannot be capped (ratekit.medicare says so).
 _OPTIONAL_RVU_COLUMNS: frozenset[str] = frozenset({
     "not_used_for_payment", "pctc", "glob_days", "opps_pe_nf_rvu", "opps_pe_f_rvu", "opps_mp_rvu",
+    "pre_op", "intra_op", "post_op", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg",
+    "endo_base", "diag_supervision", "imaging_family",
 })
+#: Payment-policy indicator columns kept as CMS's text (RVU25D.pdf, "MULT PROC" ... "DIAGNOSTIC
+#: IMAGING FAMILY INDICATOR"): what claim-time rules (multiple procedure, bilateral, assistant,
+#: co- and team surgery, endoscopy base code, imaging family) need.
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "pctc", "glob_days", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg", "endo_base",
+    "diag_supervision", "imaging_family",
+)
+#: Shares of a global surgical package (PRE OP, INTRA OP, POST OP: e.g. "0.10"), kept x100 as int.
+SHARE_COLUMNS: tuple[str, ...] = ("pre_op", "intra_op", "post_op")
 #: Integer-scaled RVU columns of the compact RVU table (x100).
 RVU_INT_COLUMNS: tuple[str, ...] = (
     "work_rvu", "pe_nf_rvu", "pe_f_rvu", "mp_rvu", "opps_pe_nf_rvu", "opps_pe_f_rvu", "opps_mp_rvu",
 )
 #: Columns of the compact RVU table, in order.
 RVU_TABLE_COLUMNS: tuple[str, ...] = (
-    "hcpcs", "modifier", "status", "not_used_for_payment", "pctc", "glob_days", "na_nf", "na_f",
-) + RVU_INT_COLUMNS
+    ("hcpcs", "modifier", "status", "not_used_for_payment") + INDICATOR_COLUMNS + ("na_nf", "na_f")
+    + RVU_INT_COLUMNS + SHARE_COLUMNS
+)
 #: Columns of a GPCI table (GPCIs x1000).
 GPCI_COLUMNS: tuple[str, ...] = ("mac", "locality", "state", "name", "work_gpci", "pe_gpci", "mp_gpci")
 #: Columns of the locality-county table.
@@ -93,7 +104,7 @@ CAP_COLUMNS: tuple[str, ...] = ("hcpcs", "modifier", "status", "mac", "locality"
 
 # --- exact decimal text ---------------------------------------------------------------------------
 
-def _scaled(text: str, places: int, *, what: str = "value", file: str = "") -> int:
+def scaled(text: str, places: int, *, what: str = "value", file: str = "") -> int:
     """Exact integer ``text × 10**places`` from CMS decimal text ("1.3" -> 130 at 2 places).
 
     Blank means 0. More decimals than ``places`` are accepted only when the extra digits are zeros,
@@ -115,18 +126,18 @@ def _scaled(text: str, places: int, *, what: str = "value", file: str = "") -> i
     return int(whole) * 10**places + int(frac.ljust(places, "0") or "0")
 
 
-def _scaled_array(values, places: int, *, what: str, file: str = "") -> np.ndarray:
-    """:func:`_scaled` over a column, as int64."""
-    return np.array([_scaled(v, places, what=what, file=file) for v in values], dtype=np.int64)
+def scaled_array(values, places: int, *, what: str, file: str = "") -> np.ndarray:
+    """:func:`scaled` over a column, as int64."""
+    return np.array([scaled(v, places, what=what, file=file) for v in values], dtype=np.int64)
 
 
-def _pad(values: pd.Series, width: int) -> pd.Series:
+def zero_pad(values: pd.Series, width: int) -> pd.Series:
     """Digits left-padded with zeros: MAC "2102" -> "02102", locality "0" -> "00"."""
     return values.astype("str").str.strip().str.zfill(width)
 
 
 def decimal_text(scaled: int, places: int) -> str:
-    """Inverse of :func:`_scaled`: 323465 at 4 places -> "32.3465"."""
+    """Inverse of :func:`scaled`: 323465 at 4 places -> "32.3465"."""
     sign = "-" if scaled < 0 else ""
     q, r = divmod(abs(int(scaled)), 10**places)
     return f"{sign}{q}.{r:0{places}d}" if places else f"{sign}{q}"
@@ -183,6 +194,19 @@ def _joined_header(grid: pd.DataFrame, file: str) -> tuple[int, list[str]]:
         parts = [p.strip() for p in block.iloc[:, j] if p.strip()]
         names.append(re.sub(r"\s+", " ", " ".join(parts)).upper())
     return last, names
+
+
+#: Indicators CMS writes with a fixed number of digits, which a spreadsheet re-save shortens (2025A: "90").
+_INDICATOR_WIDTH = {"glob_days": 3, "imaging_family": 2, "diag_supervision": 2}
+
+
+def _indicator(values: pd.Series, key: str) -> pd.Series:
+    """An indicator column as CMS writes it: digits-only values padded back to their width ("90" -> "090")."""
+    width = _INDICATOR_WIDTH.get(key)
+    if width is None:
+        return values
+    digits = values.str.fullmatch(r"\d+")
+    return values.where(~digits, values.str.zfill(width))
 
 
 def read_pprrvu(path: Path) -> RvuFile:
@@ -242,7 +266,7 @@ def read_pprrvu(path: Path) -> RvuFile:
         raise RatekitError(Problem(file, "a code and modifier appear twice",
                                    value=" ".join(raw.loc[dup, ["hcpcs", "modifier"]].iloc[0]),
                                    fix="supply CMS's file unedited"))
-    cfs = {_scaled(v, 4, what="CONV FACTOR", file=file) for v in raw["conversion_factor"] if v}
+    cfs = {scaled(v, 4, what="CONV FACTOR", file=file) for v in raw["conversion_factor"] if v}
     if len(cfs) != 1:
         raise RatekitError(Problem(file, f"expected one conversion factor, found {len(cfs)}",
                                    column="CONV FACTOR", fix="supply CMS's file unedited"))
@@ -251,13 +275,12 @@ def read_pprrvu(path: Path) -> RvuFile:
         "modifier": raw["modifier"].str.upper(),
         "status": raw["status"].str.upper(),
         "not_used_for_payment": raw["not_used_for_payment"],
-        "pctc": raw["pctc"],
-        "glob_days": raw["glob_days"],
+        **{key: _indicator(raw[key], key) for key in INDICATOR_COLUMNS},
         "na_nf": raw["na_nf"].str.upper() == "NA",
         "na_f": raw["na_f"].str.upper() == "NA",
     })
-    for key in RVU_INT_COLUMNS:
-        out[key] = _scaled_array(raw[key], 2, what=_RVU_COLUMNS[key], file=file)
+    for key in RVU_INT_COLUMNS + SHARE_COLUMNS:
+        out[key] = scaled_array(raw[key], 2, what=_RVU_COLUMNS[key], file=file)
     return RvuFile(rvus=out, released=released, conversion_factor=decimal_text(cfs.pop(), 4),
                    source_file=file, header=[n for n in names if n], missing=missing)
 
@@ -301,13 +324,13 @@ def read_gpci(path: Path) -> pd.DataFrame:
     keep = body.iloc[:, c_mac].str.strip().str.fullmatch(r"\d{1,5}").to_numpy()
     body = body[keep]
     out = pd.DataFrame({
-        "mac": _pad(body.iloc[:, c_mac], 5).to_numpy(),
-        "locality": _pad(body.iloc[:, c_loc], 2).to_numpy(),
+        "mac": zero_pad(body.iloc[:, c_mac], 5).to_numpy(),
+        "locality": zero_pad(body.iloc[:, c_loc], 2).to_numpy(),
         "state": body.iloc[:, c_state].str.strip().to_numpy(),
         "name": body.iloc[:, c_name].str.strip().to_numpy(),
-        "work_gpci": _scaled_array(body.iloc[:, c_w], 3, what="work GPCI", file=file),
-        "pe_gpci": _scaled_array(body.iloc[:, c_pe], 3, what="PE GPCI", file=file),
-        "mp_gpci": _scaled_array(body.iloc[:, c_mp], 3, what="MP GPCI", file=file),
+        "work_gpci": scaled_array(body.iloc[:, c_w], 3, what="work GPCI", file=file),
+        "pe_gpci": scaled_array(body.iloc[:, c_pe], 3, what="PE GPCI", file=file),
+        "mp_gpci": scaled_array(body.iloc[:, c_mp], 3, what="MP GPCI", file=file),
     })
     if out.duplicated(["mac", "locality"]).any():
         raise RatekitError(Problem(file, "a MAC and locality appear twice", fix="supply CMS's file unedited"))
@@ -328,8 +351,8 @@ def read_locco(path: Path) -> pd.DataFrame:
     body = grid[mac.str.fullmatch(r"\d{1,5}").to_numpy()]
     state = body.iloc[:, 2].str.strip().replace("", np.nan).ffill()
     out = pd.DataFrame({
-        "mac": _pad(body.iloc[:, 0], 5).to_numpy(),
-        "locality": _pad(body.iloc[:, 1], 2).to_numpy(),
+        "mac": zero_pad(body.iloc[:, 0], 5).to_numpy(),
+        "locality": zero_pad(body.iloc[:, 1], 2).to_numpy(),
         "state": state.fillna("").to_numpy(),
         "area": body.iloc[:, 3].str.strip().str.replace(r"\s+", " ", regex=True).to_numpy(),
         "counties": body.iloc[:, 4].str.strip().str.replace(r"\s+", " ", regex=True).to_numpy(),
@@ -383,10 +406,10 @@ def read_oppscap(path: Path) -> pd.DataFrame:
                                    fix="supply CMS's OPPSCAP CSV as published"))
     df = df[df["HCPCS"].str.strip() != ""]
     out = pd.DataFrame({new: df[old].str.strip().str.upper().to_numpy() for old, new in need.items()})
-    out["mac"] = _pad(out["mac"], 5)
-    out["locality"] = _pad(out["locality"], 2)
-    out["f_cap"] = _scaled_array(df[fac[0]], 2, what="FACILITY PRICE", file=file)
-    out["nf_cap"] = _scaled_array(df[nonfac[0]], 2, what="NON-FACILITY PRICE", file=file)
+    out["mac"] = zero_pad(out["mac"], 5)
+    out["locality"] = zero_pad(out["locality"], 2)
+    out["f_cap"] = scaled_array(df[fac[0]], 2, what="FACILITY PRICE", file=file)
+    out["nf_cap"] = scaled_array(df[nonfac[0]], 2, what="NON-FACILITY PRICE", file=file)
     return out.reset_index(drop=True)
 
 
@@ -407,14 +430,15 @@ class RawRelease:
 
 def release_year(name: str) -> int:
     """2025 from "2025D"; raises for a name that is not YYYY + letter(s)."""
-    m = _RELEASE_NAME.match(name)
+    m = RELEASE_NAME.match(str(name).strip().upper())
     if not m:
         raise RatekitError(Problem(name, "a release is named YYYY and a letter, e.g. 2025A or 2025D",
                                    value=name, fix="use a name such as 2025D"))
     return int(m.group(1))
 
 
-def _one(folder: Path, pattern: str, what: str, *, required: bool) -> Path | None:
+def find_one(folder: Path, pattern: str, what: str, *, required: bool) -> Path | None:
+    """The one file of ``folder`` whose name matches ``pattern`` (case ignored); an error if several."""
     hits = sorted(p for p in folder.iterdir() if p.is_file() and re.fullmatch(pattern, p.name, re.I))
     if len(hits) > 1:
         raise RatekitError(Problem(str(folder), f"more than one {what} file: {', '.join(p.name for p in hits)}",
@@ -431,137 +455,13 @@ def read_raw_release(folder: Path) -> RawRelease:
     """
     folder = Path(folder)
     release_year(folder.name)
-    rvu = read_pprrvu(_one(folder, r"PPRRVU.*\.csv", "PPRRVU", required=True))
-    gp = _one(folder, r"GPCI.*\.csv", "GPCI", required=False)
-    lc = _one(folder, r".*LOCCO.*\.csv", "LOCCO", required=False)
-    oc = _one(folder, r"OPPSCAP.*\.csv", "OPPSCAP", required=False)
+    rvu = read_pprrvu(find_one(folder, r"PPRRVU.*\.csv", "PPRRVU", required=True))
+    gp = find_one(folder, r"GPCI.*\.csv", "GPCI", required=False)
+    lc = find_one(folder, r".*LOCCO.*\.csv", "LOCCO", required=False)
+    oc = find_one(folder, r"OPPSCAP.*\.csv", "OPPSCAP", required=False)
     return RawRelease(
         name=folder.name, rvu=rvu,
         gpci=read_gpci(gp) if gp else None, gpci_file=gp.name if gp else "",
         locco=read_locco(lc) if lc else None,
         oppscap=read_oppscap(oc) if oc else None, oppscap_file=oc.name if oc else "",
     )
-
-
-# --- the compact form ------------------------------------------------------------------------------
-
-def _write_csv_gz(df: pd.DataFrame, path: Path) -> None:
-    """Deterministic gzip CSV (mtime 0, so rebuilding unchanged data changes no bytes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = df.to_csv(index=False, lineterminator="\n").encode()
-    with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, compresslevel=9,
-                                               filename="") as gz:
-        gz.write(text)
-
-
-def rvu_to_compact(rvus: pd.DataFrame) -> pd.DataFrame:
-    """The RVU table as written to ``rvu.csv.gz`` (NA indicators as 0/1)."""
-    out = rvus[list(RVU_TABLE_COLUMNS)].copy()
-    out["na_nf"] = out["na_nf"].astype(np.int8)
-    out["na_f"] = out["na_f"].astype(np.int8)
-    return out
-
-
-def build(public_pfs: Path | None = None, out: Path | None = None) -> list[Path]:
-    """Rebuild the compact shipped form from CMS's raw files.
-
-    Parameters
-    ----------
-    public_pfs : Path, optional
-        The raw ``pfs`` folder (default ``config.PUBLIC_DATA_DIR / "pfs"``).
-    out : Path, optional
-        Where to write (default ``data/reference/pfs``).
-
-    Returns
-    -------
-    list of Path
-        Files written.
-    """
-    public_pfs = Path(public_pfs) if public_pfs else config.PUBLIC_DATA_DIR / "pfs"
-    out = Path(out) if out else COMPACT_DIR
-    if not public_pfs.is_dir():
-        raise RatekitError(Problem(str(public_pfs), "raw PFS folder not found",
-                                   fix="set RATEKIT_PUBLIC_DATA or pass the folder"))
-    written: list[Path] = []
-    gpcis: dict[int, tuple[pd.DataFrame, str]] = {}
-    locco: dict[int, pd.DataFrame] = {}
-    for folder in sorted(p for p in public_pfs.iterdir() if p.is_dir() and _RELEASE_NAME.match(p.name)):
-        if _one(folder, r"PPRRVU.*\.csv", "PPRRVU", required=False) is None:
-            continue  # a folder of CMS payment amounts only (e.g. 2026B's PFREV file): no release to build
-        raw = read_raw_release(folder)
-        year = release_year(raw.name)
-        dest = out / raw.name
-        _write_csv_gz(rvu_to_compact(raw.rvu.rvus), dest / "rvu.csv.gz")
-        written.append(dest / "rvu.csv.gz")
-        meta = {
-            "name": raw.name,
-            "year": year,
-            "released": raw.rvu.released.isoformat(),
-            "conversion_factor": raw.rvu.conversion_factor,
-            "source_file": raw.rvu.source_file,
-            "rows": int(len(raw.rvu.rvus)),
-            "gpci_file": raw.gpci_file,
-            "oppscap_file": raw.oppscap_file,
-        }
-        if raw.oppscap is not None:
-            _write_csv_gz(raw.oppscap[list(CAP_COLUMNS)], dest / "oppscap.csv.gz")
-            written.append(dest / "oppscap.csv.gz")
-        (dest / "release.json").write_text(json.dumps(meta, indent=2) + "\n")
-        written.append(dest / "release.json")
-        if raw.gpci is not None:
-            prev = gpcis.get(year)
-            if prev is not None and not prev[0].drop(columns="name").equals(raw.gpci.drop(columns="name")):
-                raise RatekitError(Problem(raw.gpci_file, f"{raw.name}'s GPCIs differ from another {year} release's",
-                                           fix="ship GPCIs per release if CMS revised them mid-year"))
-            if prev is None or not raw.gpci_file.startswith("derived"):
-                gpcis[year] = (raw.gpci, f"{raw.name}/{raw.gpci_file}")
-        if raw.locco is not None:
-            locco[year] = raw.locco
-    derived = public_pfs / "derived_gpci"
-    if derived.is_dir():
-        for p in sorted(derived.glob("gpci_*.csv")):
-            year = int(re.search(r"gpci_(\d{4})", p.name).group(1))
-            if year not in gpcis:
-                gpcis[year] = (read_gpci(p), f"derived_gpci/{p.name}")
-    for year, (table, source) in sorted(gpcis.items()):
-        _write_csv_gz(table[list(GPCI_COLUMNS)], out / f"gpci_{year}.csv.gz")
-        written.append(out / f"gpci_{year}.csv.gz")
-    for year, table in sorted(locco.items()):
-        _write_csv_gz(table[list(LOCCO_COLUMNS)], out / f"locco_{year}.csv.gz")
-        written.append(out / f"locco_{year}.csv.gz")
-    zfiles = sorted((public_pfs / "zip_locality").glob("ZIP5_*.txt"))
-    if zfiles:
-        ztable, yq = read_zip5(zfiles[-1])
-        _write_csv_gz(ztable, out / "zip5.csv.gz")
-        written.append(out / "zip5.csv.gz")
-    else:
-        yq = ""
-    index = {
-        "gpci": {str(y): s for y, (_, s) in sorted(gpcis.items())},
-        "locco": sorted(locco),
-        "zip5_file": zfiles[-1].name if zfiles else "",
-        "zip5_quarter": yq,
-    }
-    (out / "index.json").write_text(json.dumps(index, indent=2) + "\n")
-    written.append(out / "index.json")
-    return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m ratekit._build_pfs [PUBLIC_PFS_DIR] [--out DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m ratekit._build_pfs", description=__doc__.splitlines()[0])
-    parser.add_argument("public_pfs", nargs="?", type=Path, default=None,
-                        help="raw CMS pfs folder (default: $RATEKIT_PUBLIC_DATA/pfs)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: data/reference/pfs)")
-    args = parser.parse_args(argv)
-    try:
-        for p in build(args.public_pfs, args.out):
-            print(p)
-    except RatekitError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
