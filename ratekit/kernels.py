@@ -443,11 +443,14 @@ def _client_class():
             cost every client 0.2 s of an idle core.
             """
             deadline = _time.monotonic() + (float("inf") if timeout is None else timeout)
+            # Every request sent counts: under load a reply can arrive after the next request went out, and
+            # matching only the newest id would leave the client one reply behind until the deadline.
+            sent: set[str] = set()
             while True:
-                msg_id = self.kernel_info()
+                sent.add(self.kernel_info())
                 try:
                     reply = await self.shell_channel.get_msg(timeout=1)
-                    if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    if reply.get("parent_header", {}).get("msg_id") in sent:
                         await self.iopub_channel.get_msg(timeout=0.2)
                         self._handle_kernel_info_reply(reply)
                         return
