@@ -41,25 +41,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
+from .leverage import PLACES_MEASURES
 
 #: Where the tables go, relative to ``config.REFERENCE_DIR``.
 SUBDIR = "leverage"
-
-#: CDC PLACES measure for each condition in ``client.CONDITIONS`` (None: no PLACES measure).
-PLACES_MEASURES: dict[str, str | None] = {
-    "hypertension": "BPHIGH",
-    "hyperlipidemia": "HIGHCHOL",
-    "diabetes": "DIABETES",
-    "obesity": "OBESITY",
-    "ischemic_heart_disease": "CHD",
-    "heart_failure": None,
-    "afib": None,
-    "copd": "COPD",
-    "asthma": "CASTHMA",
-    "ckd": "KIDNEY",
-    "depression": "DEPRESSION",
-    "stroke_tia": "STROKE",
-}
 
 #: CCW condition name (column ``condition_column_name``) for each ratekit condition.
 CCW_CONDITIONS: dict[str, str] = {

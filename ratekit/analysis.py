@@ -1,26 +1,27 @@
-"""One client's analysis, assembled from the library: what the report notebook shows.
+"""One client's analysis, assembled from the library: every number the report notebook shows.
 
 :func:`analyse` loads a client folder, reads and checks its files
 (:func:`ratekit.feeschedules.read_client`: rates in force, percent-of-Medicare lines priced, codes
-priced with the Medicare engine at its locality and release), and runs the rate benchmark. The
-notebook calls it once and displays the pieces; nothing here is specific to a notebook.
+priced with the Medicare engine at its locality and release), and runs the rate benchmark
+(:mod:`ratekit.benchmark`); :func:`analyse_leverage` runs the leverage model (:mod:`ratekit.leverage`)
+on the result. The notebook calls them once and hands the tables to :mod:`ratekit.report`,
+:mod:`ratekit.narrative` and :mod:`ratekit.plots`, which put them in words and pictures; nothing here
+writes a sentence or is specific to a notebook.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import benchmark, feeschedules, leverage, medicare, narrative
+from . import benchmark, feeschedules, leverage, medicare
 from .client import Client, load_client
 from .errors import Problem
-from .feeschedules import medicare_release_for
 
 __all__ = ["ClientAnalysis", "LeverageAnalysis", "OFFICE_VISIT_CODE", "analyse", "analyse_inputs", "analyse_leverage",
-           "benchmark_facts", "medicare_release_for", "office_visit_rates", "report_date"]
+           "office_visit_rates"]
 
 
 @dataclass(frozen=True)
@@ -108,14 +109,14 @@ def analyse_inputs(inputs: "feeschedules.ClientInputs", *, benchmark_name: str =
         below_medicare=benchmark.below_medicare(comparison), warnings=tuple(inputs.warnings))
 
 
-#: The visit that replaces an avoided ED visit, priced at each payer's own rate (domain.md: "savings =
-#: avoided visits x (ED cost - cost of the office visit that replaces it, at this payer's own rate)").
+#: The visit that replaces an avoided ED visit, priced at each payer's own rate (docs/leverage.md, section 3:
+#: savings = avoided visits x max(ED cost - office visit cost, 0), with the payer's own office-visit rate).
 OFFICE_VISIT_CODE = "99214"
 
 
 @dataclass(frozen=True)
 class LeverageAnalysis:
-    """The practice's value to each plan: ER savings, chronic-cost exposure, local context, paragraphs."""
+    """The practice's value to each plan: ER savings, chronic-cost exposure, local context (tables in :mod:`ratekit.leverage`)."""
 
     assumptions: pd.DataFrame
     office_visit_cost: pd.Series
@@ -125,9 +126,7 @@ class LeverageAnalysis:
     exposure: pd.DataFrame
     exposure_by_payer: pd.DataFrame
     local: pd.DataFrame
-    local_text: str
     shortage: dict | None
-    facts: list[dict]
 
 
 def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) -> pd.Series:
@@ -138,15 +137,6 @@ def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) 
     series = own.set_index("payer")["rate"].reindex([p.name for p in analysis.client.payers])
     series.name = f"{code} rate"
     return series
-
-
-def benchmark_facts(analysis: ClientAnalysis) -> dict[str, dict]:
-    """Per payer, the rate-benchmark facts a value proposition quotes."""
-    from .report import BENCHMARK_LABELS
-
-    return {row.payer: {"pct_of_medicare": row.index, "benchmark_name": BENCHMARK_LABELS[analysis.benchmark],
-                        "benchmark_index": row.benchmark_index, "dollars_to_benchmark": row.dollars_a_year}
-            for row in analysis.gaps.itertuples()}
 
 
 def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
@@ -161,19 +151,9 @@ def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
     office = office_visit_rates(analysis)
     savings = leverage.er_savings(client, office, assumptions=table)
     exposure = leverage.chronic_cost_exposure(client)
-    local_text = leverage.local_context_text(client)
-    facts = [narrative.payer_facts(client, p.name, savings=savings, exposure=exposure, local_text=local_text,
-                                   benchmark=benchmark_facts(analysis).get(p.name)) for p in client.payers]
     return LeverageAnalysis(
         assumptions=table, office_visit_cost=office, savings=savings,
         savings_by_payer=leverage.er_savings_by_payer(savings),
         sensitivity=leverage.sensitivity(client, office, assumptions=table),
         exposure=exposure, exposure_by_payer=leverage.chronic_cost_exposure_by_payer(exposure),
-        local=leverage.local_context(client), local_text=local_text, shortage=leverage.shortage(client),
-        facts=facts)
-
-
-def report_date() -> str:
-    """Today's date as the report prints it (``29 November 2026``)."""
-    today = dt.date.today()
-    return f"{today.day} {today:%B %Y}"
+        local=leverage.local_context(client), shortage=leverage.shortage(client))

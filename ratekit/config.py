@@ -38,3 +38,5 @@ PUBLIC_DATA_DIR: Path = Path(os.environ.get("RATEKIT_PUBLIC_DATA") or _find_publ
 USER_PFS_DIR: Path = Path(os.environ.get("RATEKIT_PFS_DIR", DATA_DIR / "pfs"))
 
 CLIENT_REPORT_NOTEBOOK: Path = NOTEBOOKS_DIR / "client_report.ipynb"
+#: The Jinja2 template of the per-payer value proposition (ratekit.narrative).
+VALUE_PROPOSITION_TEMPLATE: Path = TEMPLATES_DIR / "value_proposition.md.j2"

@@ -1151,32 +1151,3 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
         prices = pd.DataFrame(columns=list(medicare.COLUMNS) + ["locality_id"])
     return ClientInputs(client=client, release=release, locality=locality, rates=rates.reset_index(drop=True),
                         utilization=utilization, medicare=prices, problems=problems)
-
-
-def load_rates(client: Client) -> pd.DataFrame:
-    """Every payer's contracted rates for ``client``, as one tidy table (:data:`RATE_COLUMNS`), priced.
-
-    Raises
-    ------
-    RatekitError
-        Listing every problem when any input file of the client has an error (warnings do not raise).
-    """
-    return read_client(client).raise_for_errors().rates
-
-
-def load_utilization(client: Client) -> pd.DataFrame:
-    """Units per payer, code, modifier and setting for a year (:data:`UTILIZATION_COLUMNS`).
-
-    Payer names are matched to client.yaml's payers through their names and aliases (case and
-    punctuation ignored).
-
-    Raises
-    ------
-    RatekitError
-        Listing every problem when the utilization file has an error.
-    """
-    fname = f"{client.client_id}/{client.utilization}"
-    util, problems = read_utilization(client.path(client.utilization), lookup=payer_lookup(client), display_name=fname)
-    if any(p.severity == "error" for p in problems):
-        raise RatekitError(problems, context=f"client {client.client_id!r} has problems in its input files:")
-    return util

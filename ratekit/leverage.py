@@ -10,9 +10,9 @@ described in ``docs/leverage.md``):
 * :func:`er_savings` - ED visits a year the practice's access features avoid, and
   the dollars that saves the plan, as low / base / high from :func:`assumptions`;
   :func:`sensitivity` ranks the assumptions by how much they move the base figure.
-* :func:`local_context` / :func:`shortage` / :func:`local_context_text` - the
-  county's prevalence of each condition vs the national figure, and its
-  primary-care shortage score.
+* :func:`local_context` / :func:`shortage` - the county's prevalence of each
+  condition vs the national figure, and its primary-care shortage score
+  (:func:`ratekit.narrative.local_context_text` puts them in words).
 * :func:`cost_table` / :func:`visit_cost_table` - the published costs, original
   and normalised to one dollar year with the CPI-U medical care index.
 
@@ -33,29 +33,29 @@ import numpy as np
 import pandas as pd
 
 from . import reference
-from ._build_leverage import PLACES_MEASURES
 from .client import CONDITIONS, Client
 from .errors import Problem, RatekitError
+from .formatting import CONDITION_LABELS
 
 #: Dollar year every cost is normalised to: the latest full year of the CPI-U medical
 #: care index (2024, from secondary copies that agree to 0.001); 2025's annual average
 #: is still preliminary and conflicting.
 TARGET_DOLLAR_YEAR = 2024
 
-#: Plain-words name of each condition, for tables, charts and text.
-CONDITION_LABELS: dict[str, str] = {
-    "hypertension": "hypertension",
-    "hyperlipidemia": "high cholesterol",
-    "diabetes": "diabetes",
-    "obesity": "obesity",
-    "ischemic_heart_disease": "ischemic heart disease",
-    "heart_failure": "heart failure",
-    "afib": "atrial fibrillation",
+#: CDC PLACES measure for each condition in ``client.CONDITIONS`` (None: no PLACES measure).
+PLACES_MEASURES: dict[str, str | None] = {
+    "hypertension": "BPHIGH",
+    "hyperlipidemia": "HIGHCHOL",
+    "diabetes": "DIABETES",
+    "obesity": "OBESITY",
+    "ischemic_heart_disease": "CHD",
+    "heart_failure": None,
+    "afib": None,
     "copd": "COPD",
-    "asthma": "asthma",
-    "ckd": "chronic kidney disease",
-    "depression": "depression",
-    "stroke_tia": "stroke or TIA",
+    "asthma": "CASTHMA",
+    "ckd": "KIDNEY",
+    "depression": "DEPRESSION",
+    "stroke_tia": "STROKE",
 }
 
 #: Access features grouped by the evidence behind them. Within a group the features
@@ -1128,60 +1128,11 @@ def shortage(client: Client) -> dict | None:
     }
 
 
-def join_words(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def local_context_text(client: Client, *, prevalence: str = "crude") -> str:
-    """One or two sentences on local need and provider scarcity, from :func:`local_context` and :func:`shortage`.
-
-    A condition is "more common" when the county figure is at least 5% above the
-    national one (ratio >= 1.05) and "less common" at 5% or more below.
-    """
-    ctx = local_context(client, prevalence=prevalence)
-    short = shortage(client)
-    adults = "adults" if prevalence == "crude" else "adults (age-adjusted)"
-    if ctx.empty:
-        return "CDC PLACES has no prevalence measure for this practice's conditions."
-    if not client.county_fips or ctx["county_prevalence"].isna().all():
-        nat = [f"{CONDITION_LABELS[r.condition]} {r.national_prevalence:.1f}%" for r in ctx.itertuples()]
-        why = ("no county is given for this practice (location.county_fips in client.yaml)"
-               if not client.county_fips else f"county {client.county_fips} is not in CDC PLACES")
-        return (f"Local prevalence and shortage are not compared: {why}. Nationally, the share of {adults} with "
-                f"each condition is: {join_words(nat)} (CDC PLACES 2022).")
-    place = ctx["county"].iloc[0]
-
-    def phrase(r) -> str:
-        return f"{CONDITION_LABELS[r.condition]} ({r.county_prevalence:.1f}% vs {r.national_prevalence:.1f}%)"
-
-    more = [phrase(r) for r in ctx.itertuples() if r.ratio >= 1 + PREVALENCE_MARGIN]
-    less = [phrase(r) for r in ctx.itertuples() if r.ratio <= 1 - PREVALENCE_MARGIN]
-    if more:
-        text = f"According to CDC PLACES (2022), more {adults} in {place} than nationally have {join_words(more)}"
-    else:
-        text = (f"According to CDC PLACES (2022), none of the practice's conditions is notably more common "
-                f"among {adults} in {place} than nationally")
-    if less:
-        text += f"; fewer have {join_words(less)}"
-    text += "."
-    if short is not None:
-        if short["hpsa_score"] > 0:
-            text += (f" The county is a designated primary-care shortage area: HRSA shortage score "
-                     f"{short['hpsa_score']:.0f} on a 0-25 scale (national average {short['national_mean']:.1f}; "
-                     f"{short['share_population_lower']:.0%} of Americans live in counties with a lower score).")
-        else:
-            text += " The county has no designated geographic primary-care shortage area (HRSA, 2020)."
-    return text
-
-
 __all__ = [
-    "CONDITION_LABELS", "FEATURE_GROUPS", "PLACES_MEASURES", "TARGET_DOLLAR_YEAR",
+    "FEATURE_GROUPS", "PLACES_MEASURES", "PREVALENCE_MARGIN", "TARGET_DOLLAR_YEAR",
     "access_reduction", "assumptions", "chronic_cost_exposure", "chronic_cost_exposure_by_payer",
     "condition_codes", "cost_table", "counted_patients", "cpi_factor", "cpi_table", "ed_algorithm_profile",
-    "er_savings", "er_savings_by_payer", "er_savings_total", "join_words", "largest_remainder",
-    "local_context", "local_context_text", "map_diagnoses", "panel", "read_diagnoses", "sensitivity",
+    "er_savings", "er_savings_by_payer", "er_savings_total", "largest_remainder",
+    "local_context", "map_diagnoses", "panel", "read_diagnoses", "sensitivity",
     "shortage", "visit_cost_table",
 ]

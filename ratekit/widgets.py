@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import benchmark, feeschedules, leverage, narrative, plots, report
-from .analysis import ClientAnalysis, LeverageAnalysis, analyse_inputs, analyse_leverage, benchmark_facts
+from .analysis import ClientAnalysis, LeverageAnalysis, analyse_inputs, analyse_leverage
 from .client import list_clients, load_client
 from .errors import RatekitError
 
@@ -285,7 +285,8 @@ class Explorer:
             return
         a = self.analysis
         facts = narrative.payer_facts(a.client, chosen, savings=self.savings, exposure=self.leverage.exposure,
-                                      local_text=self.leverage.local_text, benchmark=benchmark_facts(a).get(chosen))
+                                      local_text=narrative.local_context_text(self.leverage.local, self.leverage.shortage),
+                                      benchmark=narrative.benchmark_facts(a).get(chosen))
         codes = a.code_gaps[a.code_gaps["payer"] == chosen]
         table = pd.DataFrame({
             "Code": benchmark.code_label(codes["hcpcs"], codes["modifier"], codes["setting"]),

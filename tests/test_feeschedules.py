@@ -8,8 +8,8 @@ from conftest import write_client
 from ratekit import medicare
 from ratekit.client import load_client
 from ratekit.errors import RatekitError
-from ratekit.feeschedules import (clean_code, find_columns, load_rates, load_utilization, parse_money, parse_setting,
-                                  read_client, read_fee_schedule)
+from ratekit.feeschedules import (clean_code, find_columns, parse_money, parse_setting, payer_lookup, read_client,
+                                  read_fee_schedule, read_utilization)
 
 
 def _file(tmp_path, text: str, name: str = "p.csv"):
@@ -101,13 +101,22 @@ def test_workbook_sheet_per_payer(tmp_path):
         read_fee_schedule(path, payer="Gamma", sheet="Gamma")
 
 
-def test_load_rates_and_utilization_through_aliases(tiny_client):
+def _utilization(client):
+    """The client's utilization file read as read_client reads it, raising on an error (as the report does)."""
+    util, problems = read_utilization(client.path(client.utilization), lookup=payer_lookup(client),
+                                      display_name=f"{client.client_id}/{client.utilization}")
+    if any(p.severity == "error" for p in problems):
+        raise RatekitError(problems)
+    return util
+
+
+def test_rates_and_utilization_through_aliases(tiny_client):
     client = load_client(*tiny_client)
-    rates = load_rates(client)
+    rates = read_client(client).raise_for_errors().rates
     assert rates[["payer", "hcpcs", "rate"]].values.tolist() == [
         ["Alpha Health", "99213", 120.0], ["Alpha Health", "99214", 170.0],
         ["Beta Care", "99213", 95.0], ["Beta Care", "99214", 130.0]]
-    util = load_utilization(client)
+    util = _utilization(client)
     # "AH" is an alias of Alpha Health
     assert util.set_index(["payer", "hcpcs"])["units"].to_dict() == {
         ("Alpha Health", "99213"): 1000, ("Alpha Health", "99214"): 500,
@@ -117,7 +126,7 @@ def test_load_rates_and_utilization_through_aliases(tiny_client):
 def test_unknown_payer_in_utilization(tmp_path):
     write_client(tmp_path, utilization="payer,code,units\nGamma,99213,5\n")
     with pytest.raises(RatekitError) as info:
-        load_utilization(load_client("tiny", tmp_path))
+        _utilization(load_client("tiny", tmp_path))
     assert "tiny/utilization.csv, row 2, column 'payer': unknown payer (value: 'Gamma')" in str(info.value)
 
 
@@ -256,7 +265,7 @@ def test_rates_by_setting_and_an_unknown_setting(tmp_path):
 def test_utilization_settings_default_to_the_office(tmp_path):
     util = "payer,code,units,Place of Service\nAlpha Health,99213,10,11\nAlpha Health,99213,3,22\nAH,99213,2,\n"
     write_client(tmp_path, utilization=util)
-    out = load_utilization(load_client("tiny", tmp_path))
+    out = _utilization(load_client("tiny", tmp_path))
     assert out.set_index("setting")["units"].to_dict() == {"nonfacility": 12.0, "facility": 3.0}
 
 
@@ -267,11 +276,11 @@ def test_payer_spellings_fold_to_one_payer_and_unknown_names_are_grouped(tmp_pat
             "Gamma,99213,1\nGamma,99214,1\nGamma,99215,1\n")
     write_client(tmp_path, utilization=util)
     with pytest.raises(RatekitError) as info:
-        load_utilization(load_client("tiny", tmp_path))
+        _utilization(load_client("tiny", tmp_path))
     assert str(info.value).count("unknown payer") == 1
     assert "row 6, column 'payer': unknown payer (on 3 rows; the first is shown) (value: 'Gamma')" in str(info.value)
     write_client(tmp_path, utilization=util.split("Gamma")[0])
-    out = load_utilization(load_client("tiny", tmp_path))
+    out = _utilization(load_client("tiny", tmp_path))
     assert out[["payer", "units"]].values.tolist() == [["Alpha Health", 10.0]]
 
 

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ratekit import _build_leverage, config, leverage, reference
+from ratekit import _build_leverage, config, leverage, narrative, reference
 from ratekit.client import ACCESS_FEATURES, CONDITIONS, Client, Payer, load_client
 from ratekit.errors import RatekitError
 
@@ -491,7 +491,7 @@ def test_local_context_for_a_county_by_hand():
     assert ctx.loc["hypertension", "ratio"] == pytest.approx(35.9 / 32.25)
     assert ctx.loc["hypertension", "county"] == "Sangamon County, IL"
     assert "heart_failure" not in ctx.index  # no PLACES measure
-    text = leverage.local_context_text(c)
+    text = narrative.local_context_text(leverage.local_context(c), leverage.shortage(c))
     assert text.startswith("According to CDC PLACES (2022), more adults in Sangamon County, IL than nationally "
                            "have hypertension (35.9% vs 32.2%)")
     assert "no designated geographic primary-care shortage area" in text
@@ -508,8 +508,9 @@ def test_shortage_for_a_designated_county():
     assert s["share_population_lower"] == pytest.approx(
         both.loc[both["hpsa_score"] < 12, "population"].sum() / both["population"].sum())
     assert 0 < s["national_mean"] < 12
-    assert "shortage score 12 on a 0-25 scale" in leverage.local_context_text(
-        _client(payers=(("Acme", 100, {"diabetes": 10}),), county_fips="01001"))
+    small = _client(payers=(("Acme", 100, {"diabetes": 10}),), county_fips="01001")
+    assert "shortage score 12 on a 0-25 scale" in narrative.local_context_text(leverage.local_context(small),
+                                                                               leverage.shortage(small))
 
 
 def test_no_county_gives_national_context_with_a_note():
@@ -518,7 +519,7 @@ def test_no_county_gives_national_context_with_a_note():
     assert ctx["county_prevalence"].isna().all() and ctx["national_prevalence"].iloc[0] == 11.24
     assert "county_fips" in ctx["note"].iloc[0]
     assert leverage.shortage(c) is None
-    text = leverage.local_context_text(c)
+    text = narrative.local_context_text(ctx, None)
     assert text.startswith("Local prevalence and shortage are not compared: no county")
     assert "diabetes 11.2%" in text
 

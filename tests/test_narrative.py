@@ -8,6 +8,7 @@ import pytest
 
 from ratekit import leverage, narrative
 from ratekit.client import Client, Payer
+from ratekit.export import write_value_propositions
 
 FACTS = {
     "client_name": "Maple Family Medicine", "payer": "Acme Health", "payer_kind": "commercial",
@@ -23,19 +24,6 @@ FACTS = {
     "local_context": "According to CDC PLACES (2022), more adults in Sangamon County, IL than nationally have "
                      "hypertension (35.9% vs 32.2%).",
 }
-
-
-@pytest.mark.parametrize("value, text", [
-    (84_312.0, "$84,300"), (5258.8, "$5,260"), (188.2, "$188"), (0.0, "$0"), (999.6, "$1,000"),
-    (1_164_394.7, "$1.16 million"), (12_345_678, "$12.3 million"), (-2500, "-$2,500"),
-])
-def test_money_three_significant_figures(value, text):
-    assert narrative.money(value) == text
-
-
-def test_other_formats():
-    assert narrative.pct(1.12) == "112%"
-    assert [narrative.visits(v) for v in (0, 0.37, 6.2, 1240.4)] == ["0", "fewer than 1", "6", "1,240"]
 
 
 def test_text_paragraph_reads_the_numbers():
@@ -70,7 +58,7 @@ def test_deterministic():
 def test_payer_name_cannot_inject_html():
     facts = dict(FACTS, payer="<script>alert('x')</script> *Care*")
     md = narrative.value_proposition(facts)
-    html = narrative.value_proposition_html(facts)
+    html = narrative.value_proposition(facts, format="html")
     for out in (md, html):
         assert "<script>" not in out
         assert "&lt;script&gt;" in out
@@ -127,12 +115,20 @@ def _client() -> Client:
     )
 
 
+def _facts(c: Client, office: dict, benchmarks: dict | None = None) -> list[dict]:
+    """Every payer's facts from the leverage model's tables, as the report assembles them."""
+    savings = leverage.er_savings(c, office)
+    exposure = leverage.chronic_cost_exposure(c)
+    local = narrative.local_context_text(leverage.local_context(c), leverage.shortage(c))
+    return [narrative.payer_facts(c, p.name, savings=savings, exposure=exposure, local_text=local,
+                                  benchmark=(benchmarks or {}).get(p.name)) for p in c.payers]
+
+
 def test_facts_from_the_model_by_hand():
     c = _client()
-    facts = narrative.all_payer_facts(
-        c, {"Acme Health": 100.0},
-        benchmarks={"Acme Health": {"pct_of_medicare": 0.94, "benchmark_name": "median payer",
-                                    "benchmark_index": 1.12, "dollars_to_benchmark": 84_312.0}})
+    facts = _facts(c, {"Acme Health": 100.0},
+                   benchmarks={"Acme Health": {"pct_of_medicare": 0.94, "benchmark_name": "median payer",
+                                               "benchmark_index": 1.12, "dollars_to_benchmark": 84_312.0}})
     acme, bolt = facts
     # diabetes: 200 x 0.69 = 138 visits a year; CKD (20, rate 0.47) adds the patients not already counted:
     # D = 0.5 x max(200, 20) + 0.5 x 1000 x (1 - 0.8 x 0.98) = 100 + 108 = 208 -> 8 more x 0.47 = 3.76
@@ -149,15 +145,15 @@ def test_facts_from_the_model_by_hand():
 
 
 def test_export_writes_every_payer(tmp_path):
-    facts = narrative.all_payer_facts(_client(), {"Acme Health": 100.0})
-    md = narrative.export_value_propositions(facts, tmp_path / "out" / "vp.md")
-    txt = narrative.export_value_propositions(facts, tmp_path / "vp.txt")
+    facts = _facts(_client(), {"Acme Health": 100.0})
+    md = write_value_propositions(facts, tmp_path / "out" / "vp.md")
+    txt = write_value_propositions(facts, tmp_path / "vp.txt")
     md_text, txt_text = md.read_text(encoding="utf-8"), txt.read_text(encoding="utf-8")
     assert md_text.startswith("### Acme Health\n\n**Acme Health**") and "### Bolt" in md_text
     assert txt_text.startswith("Acme Health\n-----------\nAcme Health (commercial)") and "\nBolt\n----\n" in txt_text
     assert "**" not in txt_text
     with pytest.raises(ValueError, match="docx"):
-        narrative.export_value_propositions(facts, tmp_path / "vp.docx")
+        write_value_propositions(facts, tmp_path / "vp.docx")
 
 
 def test_preload_compiles_the_template_once_per_format():

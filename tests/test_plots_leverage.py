@@ -129,14 +129,15 @@ def test_sample_client_leverage_section(client_id):
     assert (by_payer["savings_low"] >= 0).all()
     sens = leverage.sensitivity(c, office)
     assert sens["swing"].is_monotonic_decreasing
-    facts = narrative.all_payer_facts(c, office)
+    exposure = leverage.chronic_cost_exposure(c)
+    facts = [narrative.payer_facts(c, p.name, savings=savings, exposure=exposure) for p in c.payers]
     text = narrative.value_propositions(facts)
     assert [f["payer"] for f in facts] == [p.name for p in c.payers]
     assert text.count("### ") == len(c.payers)
     plots.er_savings(by_payer)
     plots.tornado(sens)
     plots.local_prevalence(leverage.local_context(c), shortage=leverage.shortage(c))
-    plots.chronic_exposure(leverage.chronic_cost_exposure(c))
+    plots.chronic_exposure(exposure)
 
 
 def test_all_zero_savings_say_so_on_the_chart():

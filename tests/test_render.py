@@ -11,10 +11,11 @@ from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import write_client
-from ratekit import cli, kernels, report
+from ratekit import cli, kernels
 from ratekit.analysis import analyse
 from ratekit.client import list_clients, load_client
 from ratekit.errors import RatekitError
+from ratekit.formatting import money_nearest
 from ratekit.render import _atomic_write, largest_first, render_client, render_clients, report_dir
 
 pytestmark = pytest.mark.slow
@@ -73,7 +74,7 @@ def test_html_names_the_client_date_sources_and_top_gap(sample):
     assert soup.h1.get_text() == load_client(client_id).name
     assert "synthetic" in html.lower()
     top = analyse(client_id)
-    assert report.money(top.gaps["dollars_a_year"].iloc[0]) in html
+    assert money_nearest(top.gaps["dollars_a_year"].iloc[0]) in html
     assert top.gaps["payer"].iloc[0] in soup.get_text()
     assert "Physician Fee Schedule" in html and "RVU25D" in html
     assert [a.get_text() for a in soup.select("nav.rk-toc > ol > li > a")][-1] == "Data sources"
@@ -129,8 +130,8 @@ def test_no_report_holds_another_clients_name_payers_or_figures(tmp_path):
     for client_id in ("alpha-clinic", "zulu-practice"):
         analysis = analyse(client_id, tmp_path)
         facts[client_id] = {"name": analysis.client.name, "payers": [p.name for p in analysis.client.payers],
-                            "headline": report.money(analysis.gaps["dollars_a_year"].iloc[0]),
-                            "total": report.money(analysis.total_gap)}
+                            "headline": money_nearest(analysis.gaps["dollars_a_year"].iloc[0]),
+                            "total": money_nearest(analysis.total_gap)}
     assert facts["alpha-clinic"]["headline"] != facts["zulu-practice"]["headline"]
     for me, other in (("alpha-clinic", "zulu-practice"), ("zulu-practice", "alpha-clinic")):
         html = _html(out, me)

@@ -1,23 +1,7 @@
-import pytest
-
 from conftest import write_client
 from ratekit import report
 from ratekit.analysis import analyse
-
-
-@pytest.mark.parametrize("value, text", [(84312.4, "$84,300"), (84350, "$84,400"), (49.9, "$0"),
-                                         (float("nan"), "n/a")])
-def test_money_rounds_to_hundreds(value, text):
-    assert report.money(value) == text
-
-
-def test_money_to_the_dollar():
-    assert report.money(1234.5, round_to=1) == "$1,234"  # Python rounds half to even: 1234
-
-
-def test_pct():
-    assert report.pct(1.124) == "112%"
-    assert report.pct(float("nan")) == "n/a"
+from ratekit.formatting import money_nearest
 
 
 def test_client_strings_are_escaped_in_every_html_piece(tmp_path):
@@ -51,8 +35,8 @@ def test_er_savings_reading_states_the_range_and_top_payer(tmp_path):
     s = lev.savings
     assert text.startswith("Across all payers, the practice's same-day appointments avoid an estimated "
                            f"{s['avoided_visits_base'].sum():,.0f} emergency-room visits a year")
-    assert report.money(s["savings_base"].sum(), round_to=10) in text
-    assert report.money(s["savings_high"].sum(), round_to=10) in text
+    assert money_nearest(s["savings_base"].sum(), step=10) in text
+    assert money_nearest(s["savings_high"].sum(), step=10) in text
     top = s.groupby("payer")["savings_base"].sum().idxmax()
     assert text.endswith(f"{top} gains most.")
 

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 from conftest import write_client
 from ratekit import benchmark, config, leverage, report
+from ratekit.formatting import money_nearest
 from ratekit.analysis import analyse, analyse_leverage
 from ratekit.widgets import ALL_PAYERS, HIGHLIGHT, Explorer
 
@@ -89,7 +90,7 @@ def test_target_slider_sets_the_benchmark(explorer, base):
     expected = ((1.5 - idx["index"]).clip(lower=0) * idx["medicare_revenue"]).reindex(gaps.index)
     np.testing.assert_allclose(gaps["dollars_a_year"], expected)
     assert _line_x(explorer.figures["rates"])[-1] == pytest.approx(1.5)
-    assert report.money(expected.sum()) in explorer.summary.value
+    assert money_nearest(expected.sum()) in explorer.summary.value
     explorer.benchmark.value = "median"
     assert explorer.target.disabled
 
@@ -102,7 +103,7 @@ def test_picking_a_payer_shows_its_codes_and_value_and_highlights_it(explorer, b
     assert payer in view and "of Medicare" in view
     codes = analysis.code_gaps[analysis.code_gaps["payer"] == payer]  # the library's per-code gaps
     assert len(codes) and codes["hcpcs"].iloc[0] in view
-    assert report.money(codes["dollars_a_year"].iloc[0], round_to=1).replace(",", "") in view.replace(",", "")
+    assert money_nearest(codes["dollars_a_year"].iloc[0], step=1).replace(",", "") in view.replace(",", "")
     bars = explorer.figures["rates"].axes[0].patches
     colours = [tuple(np.round(p.get_facecolor()[:3], 3)) for p in bars]
     highlighted = tuple(np.round(np.array([int(HIGHLIGHT[i:i + 2], 16) for i in (1, 3, 5)]) / 255, 3))
@@ -136,7 +137,7 @@ def test_moving_an_assumption_recomputes_the_savings_tables_and_chart(explorer, 
     assert explorer.savings["savings_base"].sum() > before_total > 0
     assert explorer.savings_chart.value != before_chart
     total = leverage.er_savings_total(expected)["savings_base"].iloc[0]
-    assert report.money(total, round_to=10) in explorer.savings_table.value
+    assert money_nearest(total, step=10) in explorer.savings_table.value
     bars = explorer.figures["savings"].axes[0].patches
     by_payer = leverage.er_savings_by_payer(expected)
     assert [p.get_width() for p in bars] == pytest.approx(list(by_payer["savings_base"]))
