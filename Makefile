@@ -31,6 +31,10 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/explore.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+## Set up, then rebuild data/reference/ from the raw public files (RATEKIT_PUBLIC_DATA): python -m ratekit.build
+reference: $(STAMP)
+	$(BIN)/python -m ratekit.build
+
 ## Set up, then run the benchmark scripts in benchmarks/
 bench: $(STAMP)
 	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
@@ -48,4 +52,4 @@ distclean: clean
 help:
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$0,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 
-.PHONY: setup reports test lab bench clean distclean help
+.PHONY: setup reports test lint reference lab bench clean distclean help

@@ -120,6 +120,8 @@ class LeverageAnalysis:
 
     assumptions: pd.DataFrame
     office_visit_cost: pd.Series
+    #: the practice's patients per payer and condition (:func:`ratekit.leverage.panel`), read once
+    panel: pd.DataFrame
     savings: pd.DataFrame
     savings_by_payer: pd.DataFrame
     sensitivity: pd.DataFrame
@@ -142,18 +144,23 @@ def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) 
 def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
     """Run the leverage model (:mod:`ratekit.leverage`) for an analysed client.
 
-    The office visit replacing an avoided ED visit is priced at each payer's own
+    The panel (patients per payer and condition) is built once, from client.yaml and
+    the diagnosis file, and every part of the model reads it. The office visit
+    replacing an avoided ED visit is priced at each payer's own
     :data:`OFFICE_VISIT_CODE` rate; a payer without one falls back to the
-    model's documented default (and the tables say so).
+    model's documented default (and the tables say so). The county's figures are
+    for the conditions the panel counts (every condition when it counts none).
     """
     client = analysis.client
     table = leverage.assumptions(client)
     office = office_visit_rates(analysis)
-    savings = leverage.er_savings(client, office, assumptions=table)
-    exposure = leverage.chronic_cost_exposure(client)
+    panel = leverage.panel(client)
+    savings = leverage.er_savings(client, panel, office, assumptions=table)
+    exposure = leverage.chronic_cost_exposure(panel)
     return LeverageAnalysis(
-        assumptions=table, office_visit_cost=office, savings=savings,
+        assumptions=table, office_visit_cost=office, panel=panel, savings=savings,
         savings_by_payer=leverage.er_savings_by_payer(savings),
-        sensitivity=leverage.sensitivity(client, office, assumptions=table),
+        sensitivity=leverage.sensitivity(client, panel, office, assumptions=table),
         exposure=exposure, exposure_by_payer=leverage.chronic_cost_exposure_by_payer(exposure),
-        local=leverage.local_context(client), shortage=leverage.shortage(client))
+        local=leverage.local_context(client.county_fips, leverage.panel_conditions(panel) or None),
+        shortage=leverage.shortage(client.county_fips))

@@ -256,7 +256,7 @@ class Explorer:
         return table
 
     def _compute_savings(self) -> None:
-        self.savings = leverage.er_savings(self._inputs.client, self.leverage.office_visit_cost,
+        self.savings = leverage.er_savings(self._inputs.client, self.leverage.panel, self.leverage.office_visit_cost,
                                            assumptions=self.assumptions)
 
     # --- drawing -----------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ratekit import _build_leverage, config, leverage, narrative, reference
+from ratekit import config, leverage, narrative, reference
+from ratekit.build import leverage as build_leverage
+from ratekit.leverage import tables
 from ratekit.client import ACCESS_FEATURES, CONDITIONS, Client, Payer, load_client
 from ratekit.errors import RatekitError
 
@@ -65,6 +67,12 @@ def _write_client(tmp_path: Path, **overrides) -> Client:
     return load_client("demo", tmp_path)
 
 
+def _local(client: Client, **kwargs):
+    """The county context for the conditions the client's panel counts, as the report asks for it."""
+    return leverage.local_context(client.county_fips, leverage.panel_conditions(leverage.panel(client)) or None,
+                                  **kwargs)
+
+
 # --- reference tables and the registry --------------------------------------------------------------
 
 LEVERAGE_KEYS = [d.key for d in reference.datasets() if d.key.startswith("leverage_")]
@@ -90,7 +98,7 @@ def test_shipped_tables_stay_compact():
 @pytest.mark.skipif(not (config.PUBLIC_DATA_DIR / "places").is_dir(),
                     reason=f"raw public data not found at {config.PUBLIC_DATA_DIR} (set RATEKIT_PUBLIC_DATA)")
 def test_build_reproduces_the_committed_tables(tmp_path):
-    for path in _build_leverage.build(tmp_path):
+    for path in build_leverage.build(tmp_path):
         committed = config.REFERENCE_DIR / "leverage" / path.name
         assert path.read_bytes() == committed.read_bytes(), path.name
 
@@ -180,7 +188,7 @@ def test_overrides_are_read_from_client_yaml(tmp_path):
     bad.mkdir()
     c2 = _write_client(bad, raw={"assumptions": {"nonsense": 1}})
     with pytest.raises(RatekitError, match="assumptions.nonsense"):
-        leverage.er_savings(c2, {"Acme": 100.0})
+        leverage.er_savings(c2, leverage.panel(c2), {"Acme": 100.0})
 
 
 # --- panel -----------------------------------------------------------------------------------------
@@ -274,7 +282,7 @@ def _one_condition_client(**kw):
 
 def test_er_savings_one_payer_by_hand():
     c = _one_condition_client()
-    row = leverage.er_savings(c, {"Acme": 100.0}).iloc[0]
+    row = leverage.er_savings(c, leverage.panel(c), {"Acme": 100.0}).iloc[0]
     # base: 200 patients x 0.69 visits x 0.204 avoidable x 0.194 (after-hours) = 5.461488 visits
     assert row["avoided_visits_base"] == pytest.approx(200 * 0.69 * 0.204 * 0.194)
     assert row["avoided_visits_base"] == pytest.approx(5.461488)
@@ -291,7 +299,7 @@ def test_er_savings_one_payer_by_hand():
 def test_er_savings_two_conditions_counts_each_patient_once():
     c = _client(payers=(("Acme", 1000, {"hypertension": 200, "diabetes": 100}),), features=("after_hours_line",),
                 assumptions={"ed_cost": 1000})
-    s = leverage.er_savings(c, {"Acme": 100.0}).set_index("condition")
+    s = leverage.er_savings(c, leverage.panel(c), {"Acme": 100.0}).set_index("condition")
     # base (d = 0.5): diabetes 100 counted at 0.69; hypertension adds 140 (see counted_patients) at 0.47
     assert s.loc["hypertension", "counted_patients"] == pytest.approx(140)
     # visits = (100 x 0.69 + 140 x 0.47) x 0.204 x 0.194 = 134.8 x 0.039576 = 5.3348448
@@ -302,7 +310,7 @@ def test_er_savings_two_conditions_counts_each_patient_once():
 def test_er_savings_total_and_by_payer():
     c = _client(payers=(("Acme", 600, {"diabetes": 100}), ("Bolt", 400, {"diabetes": 50})),
                 features=("extended_hours",), assumptions={"ed_cost": 1000})
-    s = leverage.er_savings(c, {"Acme": 100.0, "Bolt": 200.0})
+    s = leverage.er_savings(c, leverage.panel(c), {"Acme": 100.0, "Bolt": 200.0})
     by = leverage.er_savings_by_payer(s, total=True).set_index("payer")
     # Acme: 100 x 0.69 x 0.204 x 0.264 = 3.716064 visits x $900; Bolt: 50 x ... = 1.858032 visits x $800
     assert by.loc["Acme", "savings_base"] == pytest.approx(3.716064 * 900)
@@ -316,7 +324,7 @@ def test_er_savings_total_and_by_payer():
 def test_missing_office_rate_falls_back_to_the_default_and_says_so():
     c = _one_condition_client()
     for given in ({}, {"Acme": float("nan")}, pd.Series({"Acme": None}, dtype=float), None):
-        row = leverage.er_savings(c, given).iloc[0]
+        row = leverage.er_savings(c, leverage.panel(c), given).iloc[0]
         assert row["office_visit_cost"] == 125.18
         assert row["office_visit_cost_source"].startswith("default")
         # base: 5.461488 visits x (1000 - 125.18)
@@ -325,7 +333,7 @@ def test_missing_office_rate_falls_back_to_the_default_and_says_so():
 
 def test_office_rate_above_ed_cost_saves_nothing_never_negative():
     c = _one_condition_client()
-    row = leverage.er_savings(c, {"Acme": 1200.0}).iloc[0]
+    row = leverage.er_savings(c, leverage.panel(c), {"Acme": 1200.0}).iloc[0]
     assert row["clipped"] and row["saving_per_visit"] == 0
     assert row[["savings_low", "savings_base", "savings_high"]].tolist() == [0, 0, 0]
     assert row["avoided_visits_base"] > 0  # the visits are still avoided
@@ -333,30 +341,30 @@ def test_office_rate_above_ed_cost_saves_nothing_never_negative():
 
 def test_zero_without_features_or_patients():
     no_features = _client(payers=(("Acme", 1000, {"diabetes": 200}),), features=())
-    s = leverage.er_savings(no_features, {"Acme": 100.0})
+    s = leverage.er_savings(no_features, leverage.panel(no_features), {"Acme": 100.0})
     assert (s[["avoided_visits_low", "avoided_visits_base", "avoided_visits_high",
                "savings_low", "savings_base", "savings_high"]] == 0).all().all()
     no_patients = _client(payers=(("Acme", 1000, {"diabetes": 0}),), features=("after_hours_line",))
-    assert leverage.er_savings(no_patients, {"Acme": 100.0})["savings_high"].sum() == 0
+    assert leverage.er_savings(no_patients, leverage.panel(no_patients), {"Acme": 100.0})["savings_high"].sum() == 0
     nothing = _client(features=("after_hours_line",))
-    assert leverage.er_savings(nothing, {"Acme": 100.0}).empty
+    assert leverage.er_savings(nothing, leverage.panel(nothing), {"Acme": 100.0}).empty
 
 
 def test_only_evidence_free_features_give_zero_base():
     c = _client(payers=(("Acme", 1000, {"diabetes": 200}),), features=("telehealth", "immediate_referrals"))
-    assert leverage.er_savings(c, {"Acme": 100.0})["savings_base"].sum() == 0
+    assert leverage.er_savings(c, leverage.panel(c), {"Acme": 100.0})["savings_base"].sum() == 0
 
 
 def test_office_costs_must_name_known_payers():
     with pytest.raises(ValueError, match="Zenith"):
-        leverage.er_savings(_one_condition_client(), {"Zenith": 100.0})
+        leverage.er_savings(_one_condition_client(), leverage.panel(_one_condition_client()), {"Zenith": 100.0})
     with pytest.raises(ValueError, match="negative"):
-        leverage.er_savings(_one_condition_client(), {"Acme": -5.0})
+        leverage.er_savings(_one_condition_client(), leverage.panel(_one_condition_client()), {"Acme": -5.0})
 
 
 def test_sensitivity_by_hand():
     c = _one_condition_client()
-    sens = leverage.sensitivity(c, {"Acme": 100.0})
+    sens = leverage.sensitivity(c, leverage.panel(c), {"Acme": 100.0})
     base = 4915.3392
     assert sens["base_total"].tolist() == pytest.approx([base] * len(sens))
     assert sens["swing"].is_monotonic_decreasing
@@ -378,7 +386,7 @@ def test_default_office_cost_pushes_the_right_way():
     # a dearer default office visit saves less: the low case uses its high value
     c = _client(payers=(("Acme", 1000, {"diabetes": 200}),), features=("after_hours_line",),
                 assumptions={"ed_cost": 1000, "office_visit_default": {"low": 100, "base": 150, "high": 200}})
-    row = leverage.er_savings(c, {}).iloc[0]
+    row = leverage.er_savings(c, leverage.panel(c), {}).iloc[0]
     assert row["savings_low"] == pytest.approx(200 * 0.47 * 0.033 * 0.097 * (1000 - 200))
     assert row["savings_high"] == pytest.approx(200 * 0.76 * 0.37 * 0.291 * (1000 - 100))
 
@@ -396,7 +404,7 @@ def _payer_client(payers, features, **kw):
 
 
 def _totals(client, office):
-    s = leverage.er_savings(client, {p.name: office for p in client.payers})
+    s = leverage.er_savings(client, leverage.panel(client), {p.name: office for p in client.payers})
     return leverage.er_savings_by_payer(s).set_index("payer") if len(s) else None
 
 
@@ -464,18 +472,18 @@ def test_property_counted_patients_between_largest_count_and_sum(counts, members
 
 def test_chronic_cost_exposure_by_hand():
     c = _client(payers=(("Acme", 1000, {"diabetes": 200, "ckd": 30, "asthma": 0}),))
-    e = leverage.chronic_cost_exposure(c).set_index("condition")
+    e = leverage.chronic_cost_exposure(leverage.panel(c)).set_index("condition")
     # 200 x $12,402.27 (ADA $12,022 in 2022 -> 2024 dollars) = $2,480,453.50
     assert e.loc["diabetes", "exposure"] == pytest.approx(200 * 12022 * CPI[2024] / CPI[2022])
     assert e.loc["diabetes", "exposure"] == pytest.approx(2_480_453.5, abs=1)
     assert e.loc["diabetes", "dollar_year"] == 2024 and "Parker" in e.loc["diabetes", "source"]
     assert math.isnan(e.loc["ckd", "exposure"]) and e.loc["ckd", "source"] == "no per-patient cost source shipped"
     assert e.loc["asthma", "exposure"] == 0
-    by = leverage.chronic_cost_exposure_by_payer(leverage.chronic_cost_exposure(c)).iloc[0]
+    by = leverage.chronic_cost_exposure_by_payer(leverage.chronic_cost_exposure(leverage.panel(c))).iloc[0]
     assert by["exposure"] == pytest.approx(2_480_453.5, abs=1)
     assert by["costed_conditions"] == "diabetes" and by["uncosted_conditions"] == "ckd"
     # in 2019 dollars: 200 x 12,022 x 498.413 / 546.553
-    e19 = leverage.chronic_cost_exposure(c, dollar_year=2019).set_index("condition")
+    e19 = leverage.chronic_cost_exposure(leverage.panel(c), dollar_year=2019).set_index("condition")
     assert e19.loc["diabetes", "exposure"] == pytest.approx(200 * 12022 * CPI[2019] / CPI[2022])
 
 
@@ -484,14 +492,14 @@ def test_chronic_cost_exposure_by_hand():
 def test_local_context_for_a_county_by_hand():
     c = _client(payers=(("Acme", 1000, {"hypertension": 300, "diabetes": 100, "heart_failure": 5}),),
                 county_fips="17167")
-    ctx = leverage.local_context(c).set_index("condition")
+    ctx = _local(c).set_index("condition")
     # Sangamon County, IL (PLACES 2022): high blood pressure 35.9% vs national 32.25% -> ratio 1.1132
     assert ctx.loc["hypertension", "county_prevalence"] == 35.9
     assert ctx.loc["hypertension", "national_prevalence"] == 32.25
     assert ctx.loc["hypertension", "ratio"] == pytest.approx(35.9 / 32.25)
     assert ctx.loc["hypertension", "county"] == "Sangamon County, IL"
     assert "heart_failure" not in ctx.index  # no PLACES measure
-    text = narrative.local_context_text(leverage.local_context(c), leverage.shortage(c))
+    text = narrative.local_context_text(_local(c), leverage.shortage(c.county_fips))
     assert text.startswith("According to CDC PLACES (2022), more adults in Sangamon County, IL than nationally "
                            "have hypertension (35.9% vs 32.2%)")
     assert "no designated geographic primary-care shortage area" in text
@@ -499,7 +507,7 @@ def test_local_context_for_a_county_by_hand():
 
 def test_shortage_for_a_designated_county():
     c = _client(county_fips="01001")
-    s = leverage.shortage(c)
+    s = leverage.shortage(c.county_fips)
     assert s["county"] == "Autauga County, AL" and s["hpsa_score"] == 12 and s["year"] == 2020
     # independent check of the population share below 12
     hpsa = pd.read_csv(reference.path("leverage_hpsa_county"), dtype={"county_fips": str})
@@ -509,16 +517,16 @@ def test_shortage_for_a_designated_county():
         both.loc[both["hpsa_score"] < 12, "population"].sum() / both["population"].sum())
     assert 0 < s["national_mean"] < 12
     small = _client(payers=(("Acme", 100, {"diabetes": 10}),), county_fips="01001")
-    assert "shortage score 12 on a 0-25 scale" in narrative.local_context_text(leverage.local_context(small),
-                                                                               leverage.shortage(small))
+    assert "shortage score 12 on a 0-25 scale" in narrative.local_context_text(_local(small),
+                                                                               leverage.shortage(small.county_fips))
 
 
 def test_no_county_gives_national_context_with_a_note():
     c = _client(payers=(("Acme", 1000, {"diabetes": 100}),))
-    ctx = leverage.local_context(c)
+    ctx = _local(c)
     assert ctx["county_prevalence"].isna().all() and ctx["national_prevalence"].iloc[0] == 11.24
     assert "county_fips" in ctx["note"].iloc[0]
-    assert leverage.shortage(c) is None
+    assert leverage.shortage(c.county_fips) is None
     text = narrative.local_context_text(ctx, None)
     assert text.startswith("Local prevalence and shortage are not compared: no county")
     assert "diabetes 11.2%" in text
@@ -526,16 +534,16 @@ def test_no_county_gives_national_context_with_a_note():
 
 def test_age_adjusted_prevalence_option():
     c = _client(payers=(("Acme", 1000, {"diabetes": 100}),), county_fips="17167")
-    adj = leverage.local_context(c, prevalence="age_adjusted").iloc[0]
+    adj = _local(c, prevalence="age_adjusted").iloc[0]
     assert adj["prevalence_type"] == "age_adjusted" and adj["national_prevalence"] == 10.05
     with pytest.raises(ValueError):
-        leverage.local_context(c, prevalence="raw")
+        _local(c, prevalence="raw")
 
 
 def test_ed_algorithm_profile_weights_by_the_diagnosis_file(tmp_path):
     (tmp_path / "dx.csv").write_text("code,patients\nJ45.909,10\n")
     c = _client(tmp_path, diagnoses="dx.csv")
-    prof = leverage.ed_algorithm_profile(c).set_index("condition")
+    prof = leverage.ed_algorithm_profile(leverage.read_diagnoses(c)).set_index("condition")
     # J45.909 (asthma, unspecified): NYU edcnpa 0.9811, epct 0.0189 -> preventable or treatable 1.0
     assert prof.loc["asthma", "weighting"] == "diagnosis file"
     assert prof.loc["asthma", "edcnpa"] == pytest.approx(0.9811)
@@ -562,7 +570,7 @@ def test_docs_list_every_assumption_with_its_values_and_every_table():
 
 
 def test_preload_reads_every_shipped_leverage_table():
-    leverage._load.cache_clear()
+    tables._load.cache_clear()
     leverage.preload()
     keys = [d.key for d in reference.datasets() if d.key.startswith("leverage_")]
-    assert len(keys) == 8 and leverage._load.cache_info().currsize == len(keys)
+    assert len(keys) == 8 and tables._load.cache_info().currsize == len(keys)

@@ -117,9 +117,11 @@ def _client() -> Client:
 
 def _facts(c: Client, office: dict, benchmarks: dict | None = None) -> list[dict]:
     """Every payer's facts from the leverage model's tables, as the report assembles them."""
-    savings = leverage.er_savings(c, office)
-    exposure = leverage.chronic_cost_exposure(c)
-    local = narrative.local_context_text(leverage.local_context(c), leverage.shortage(c))
+    pan = leverage.panel(c)
+    savings = leverage.er_savings(c, pan, office)
+    exposure = leverage.chronic_cost_exposure(pan)
+    local = narrative.local_context_text(leverage.local_context(c.county_fips, leverage.panel_conditions(pan)),
+                                         leverage.shortage(c.county_fips))
     return [narrative.payer_facts(c, p.name, savings=savings, exposure=exposure, local_text=local,
                                   benchmark=(benchmarks or {}).get(p.name)) for p in c.payers]
 

@@ -132,7 +132,7 @@ def test_moving_an_assumption_recomputes_the_savings_tables_and_chart(explorer, 
     slider.value = slider.max
     table = lev.assumptions.copy()
     table.loc[table["key"] == "avoidable_share", "base"] = slider.max
-    expected = leverage.er_savings(analysis.client, lev.office_visit_cost, assumptions=table)
+    expected = leverage.er_savings(analysis.client, lev.panel, lev.office_visit_cost, assumptions=table)
     assert explorer.savings["savings_base"].sum() == pytest.approx(expected["savings_base"].sum())
     assert explorer.savings["savings_base"].sum() > before_total > 0
     assert explorer.savings_chart.value != before_chart

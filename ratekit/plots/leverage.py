@@ -16,7 +16,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from ..leverage import CONDITION_LABELS
+from ..formatting import CONDITION_LABELS
 
 def _compact_dollars(x: float, _pos=None) -> str:
     """Axis dollars that fit side by side: $950, $12k, $1.2M."""
