@@ -23,9 +23,13 @@ setup: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/ratekit render --all $(if $(JOBS),--jobs $(JOBS),)
 
-## Set up, then run the whole test suite
+## Set up, then run the whole test suite (and list the 15 slowest tests)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+## Set up, then check the code with ruff (pyproject.toml [tool.ruff]: line length 120, rules E, F, W, B)
+lint: $(STAMP)
+	$(BIN)/ruff check ratekit tests benchmarks
 
 ## Set up, then open JupyterLab on notebooks/explore.ipynb (the interactive explorer)
 lab: $(STAMP)

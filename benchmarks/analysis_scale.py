@@ -89,7 +89,8 @@ def write_large_client(root: Path, *, rows: int = 1_000_000, seed: int = 1) -> s
     how = rng.choice(4, size=rows, p=[0.7, 0.1, 0.1, 0.1])
     which = rng.integers(0, N_CODES, size=rows)
     util = pd.DataFrame({"payer": spellings[who, how], "code": codes[which], "modifier": "",
-                         "pos": np.where(facility_only[which] | (has_facility[which] & (rng.random(rows) < 0.1)), "22", "11"),
+                         "pos": np.where(facility_only[which] | (has_facility[which] & (rng.random(rows) < 0.1)),
+                                         "22", "11"),
                          "units": rng.integers(1, 20, size=rows)})
     util.to_csv(folder / "utilization.csv", index=False)
     client = {"name": "Large Group (synthetic)", "synthetic": True, "specialty": "internal_medicine",
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         t_analyse, result = timed(full, args.repeat)
         client = load_client(client_id, root)
         t_load, inputs = timed(lambda: feeschedules.read_client(client), args.repeat)
-        end_to_end = [v + a for v, a in zip(t_validate, t_analyse)]
+        end_to_end = [v + a for v, a in zip(t_validate, t_analyse, strict=True)]
         print(f"validate ({len(report.warnings)} warnings): {_fmt(t_validate)}")
         print(f"analyse (load + compare, index, gaps, code gaps, priority, below Medicare, what-if): {_fmt(t_analyse)}")
         print(f"validate + analyse end to end: {_fmt(end_to_end)}; target < 5 s: "

@@ -116,7 +116,7 @@ OFFICE_VISIT_CODE = "99214"
 
 @dataclass(frozen=True)
 class LeverageAnalysis:
-    """The practice's value to each plan: ER savings, chronic-cost exposure, local context (tables in :mod:`ratekit.leverage`)."""
+    """The practice's value to each plan: ER savings, chronic-cost exposure, local context (:mod:`ratekit.leverage`)."""
 
     assumptions: pd.DataFrame
     office_visit_cost: pd.Series

@@ -339,7 +339,8 @@ def _check_inside(folder: Path, relative: str, key: str, err) -> None:
     if not target.is_relative_to(folder.resolve()):
         err(key, "the path points outside the client folder", relative, "keep the client's files in its folder")
     elif not target.is_file():
-        err(key, "the file does not exist", relative, f"add {relative.split('#', 1)[0]} to the client folder or fix the name")
+        err(key, "the file does not exist", relative,
+            f"add {relative.split('#', 1)[0]} to the client folder or fix the name")
 
 
 def _parse_payers(value, folder: Path, err) -> list[Payer]:

@@ -107,7 +107,7 @@ def pct(ratio: float | None) -> str:
 
 
 def count(value: float, *, below_one: str = "fewer than 1") -> str:
-    """A count that may be fractional (ER visits a year): ``0`` -> ``"0"``, ``0.37`` -> ``below_one``, ``1240.4`` -> ``"1,240"``.
+    """A count that may be fractional (ER visits a year): 0 -> ``"0"``, 0.37 -> ``below_one``, 1240.4 -> ``"1,240"``.
 
     Rounded half to even, as Python rounds; the report's tables pass ``below_one="<1"``.
     """

@@ -1,4 +1,4 @@
-"""The shapes of the identifiers in ratekit's inputs: client ids, ZIP codes, Medicare localities and releases, county FIPS.
+"""The shapes of the identifiers in ratekit's inputs: client ids, ZIP codes, Medicare localities and releases, FIPS.
 
 One compiled pattern each, used wherever an identifier is checked (client.yaml, the papermill parameters).
 They are full matches: ``ZIP.match("62704")`` is true, ``ZIP.match("62704-1234")`` is not.

@@ -183,7 +183,8 @@ def dollars_reading(analysis: ClientAnalysis) -> str:
         return "No payer is below the benchmark, so no dollars are at stake against it."
     top = gaps.iloc[0]
     share = top["dollars_a_year"] / total
-    text = (f"{top['payer']} holds {money_nearest(top['dollars_a_year'])} of the {money_nearest(total)} a year at stake "
+    text = (f"{top['payer']} holds {money_nearest(top['dollars_a_year'])} of the {money_nearest(total)} a year "
+            "at stake "
             f"({pct(share)})")
     ranked = analysis.priority
     n80 = int((ranked["cumulative_share"] < 0.8).sum()) + 1 if len(ranked) else 0
@@ -201,7 +202,8 @@ def heatmap_reading(analysis: ClientAnalysis, *, n: int = 10) -> str:
     payer, code = stacked.idxmin()
     lowest_payer = table.idxmin(axis=0).value_counts()
     who, times = lowest_payer.index[0], int(lowest_payer.iloc[0])
-    text = f"The lowest rate among your top {table.shape[1]} codes is {payer}'s for {code}, at {pct(stacked.min())} of Medicare"
+    text = (f"The lowest rate among your top {table.shape[1]} codes is {payer}'s for {code}, at {pct(stacked.min())} "
+            "of Medicare")
     if times > 1:
         text += f"; {who} pays least on {times} of the {table.shape[1]} codes"
     return text + "."
@@ -233,7 +235,8 @@ def top_gaps_reading(analysis: ClientAnalysis) -> str:
     total = gaps["dollars_a_year"].sum()
     return (f"The largest single gap is {top['payer']} on {label}: {money_nearest(top['dollars_a_year'])} a year "
             f"(${top['rate']:,.2f} against a benchmark rate of ${top['benchmark_rate']:,.2f}); code by code, "
-            f"gaps add up to {money_nearest(total)} a year because codes above the benchmark no longer offset those below.")
+            f"gaps add up to {money_nearest(total)} a year because codes above the benchmark no longer offset those "
+            "below.")
 
 
 def below_medicare_reading(analysis: ClientAnalysis) -> str:
@@ -280,7 +283,8 @@ def what_if_reading(analysis: ClientAnalysis, increases: Mapping[str, float] | f
     change, now = moved["change"].sum(), moved["current_revenue"].sum()
     how = "the increases that bring them to the benchmark (rounded up to a whole percent)" if increases is None \
         else "the proposed increases"
-    return (f"With {how}, {len(moved)} payer{'s' if len(moved) != 1 else ''} would pay {money_nearest(change)} more a year "
+    return (f"With {how}, {len(moved)} payer{'s' if len(moved) != 1 else ''} would pay {money_nearest(change)} more "
+            "a year "
             f"({pct(change / now) if now else 'n/a'} more than today) on this year's volume.")
 
 
@@ -425,12 +429,13 @@ def er_savings_reading(analysis: ClientAnalysis, lev: LeverageAnalysis) -> str:
             f"{_visits(savings['avoided_visits_base'].sum())} emergency-room visits a year (range "
             f"{_visits(savings['avoided_visits_low'].sum())} to {_visits(savings['avoided_visits_high'].sum())}), "
             f"saving the plans about {money_nearest(savings['savings_base'].sum(), step=10)} a year (range "
-            f"{money_nearest(savings['savings_low'].sum(), step=10)} to {money_nearest(savings['savings_high'].sum(), step=10)}); "
+            f"{money_nearest(savings['savings_low'].sum(), step=10)} to "
+            f"{money_nearest(savings['savings_high'].sum(), step=10)}); "
             f"{by_payer.index[0]} gains most.")
 
 
 def er_savings_table(lev: LeverageAnalysis) -> Styler:
-    """ER visits avoided and dollars saved a year per payer and in total, base (low – high), with the office cost used."""
+    """ER visits avoided and dollars saved a year per payer and in total, base (low – high), and the office cost."""
     data = er_savings_by_payer(lev.savings, total=True)
     table = pd.DataFrame({
         "Payer": data["payer"],

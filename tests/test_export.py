@@ -61,7 +61,7 @@ def test_the_payer_sheet_holds_the_analysis(tmp_path):
     rows = list(book["Payers"].values)
     header = rows[0]
     assert header[:3] == ("payer", "kind", "index")
-    by_payer = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    by_payer = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     # tiny client at 06102-99, 2025D: Alpha 120 x 1000 + 170 x 500 over 86.34 x 1000 + 121.91 x 500
     assert by_payer["Alpha Health"]["index"] == pytest.approx(205000 / 147295)
     assert by_payer["Beta Care"]["index"] == pytest.approx((95 * 800 + 130 * 200) / (86.34 * 800 + 121.91 * 200))

@@ -247,7 +247,8 @@ def test_without_as_of_every_dated_row_is_kept_and_dates_split_duplicates(tmp_pa
 # --- settings ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, setting", [
-    ("", ""), ("11", "nonfacility"), ("office", "nonfacility"), ("Non-Facility", "nonfacility"), ("10", "nonfacility"), ("2", "facility"),
+    ("", ""), ("11", "nonfacility"), ("office", "nonfacility"), ("Non-Facility", "nonfacility"), ("10", "nonfacility"),
+    ("2", "facility"),
     ("22", "facility"), ("19", "facility"), ("21", "facility"), ("23", "facility"), ("24", "facility"),
     ("ASC", "facility"), ("Hospital", "facility"), ("facility", "facility"), ("both", ""), ("moon", None)])
 def test_parse_setting(text, setting):
@@ -334,7 +335,8 @@ def test_codes_medicare_does_not_pay_are_warnings(tmp_path):
     texts = [str(p) for p in inputs.warnings if "alpha.csv" in p.file]
     assert any("row 3, column 'code': Medicare does not pay code 0001F under the fee schedule (status I: not valid "
                "for Medicare" in t for t in texts)
-    assert any("row 4, column 'code': Medicare does not pay code A4550" in t and "status B: bundled" in t for t in texts)
+    assert any("row 4, column 'code': Medicare does not pay code A4550" in t and "status B: bundled" in t
+               for t in texts)
     assert any("row 5, column 'code': code 99999 is not in the Medicare Physician Fee Schedule (2025D)" in t
                for t in texts)
     assert any("row 6, column 'code': Medicare pays no facility amount for code 93000" in t for t in texts)
@@ -352,7 +354,8 @@ def test_units_billed_without_a_rate_are_warnings(tmp_path):
 
 
 def test_read_client_collects_problems_instead_of_raising(tmp_path):
-    write_client(tmp_path, fee_schedules={"fee_schedules/alpha.csv": "", "fee_schedules/beta.csv": "code,rate\n99213,x\n"},
+    write_client(tmp_path, fee_schedules={"fee_schedules/alpha.csv": "",
+                                          "fee_schedules/beta.csv": "code,rate\n99213,x\n"},
                  utilization="payer,code,units\nNobody,99213,1\n")
     inputs = read_client(load_client("tiny", tmp_path))
     assert not inputs.ok

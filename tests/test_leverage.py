@@ -323,8 +323,8 @@ def test_er_savings_total_and_by_payer():
 
 def test_missing_office_rate_falls_back_to_the_default_and_says_so():
     c = _one_condition_client()
-    for given in ({}, {"Acme": float("nan")}, pd.Series({"Acme": None}, dtype=float), None):
-        row = leverage.er_savings(c, leverage.panel(c), given).iloc[0]
+    for office in ({}, {"Acme": float("nan")}, pd.Series({"Acme": None}, dtype=float), None):
+        row = leverage.er_savings(c, leverage.panel(c), office).iloc[0]
         assert row["office_visit_cost"] == 125.18
         assert row["office_visit_cost_source"].startswith("default")
         # base: 5.461488 visits x (1000 - 125.18)

@@ -83,7 +83,8 @@ def test_per_payer_benchmarks_in_words_and_on_the_chart(tmp_path):
     a = analyse("tiny", tmp_path, benchmark_name="mean_of_others")
     assert report.benchmark_label(a) == "average of your other payers"
     # Beta Care's other payer is Alpha Health alone: 139%
-    assert report.headline(a).startswith("Bringing Beta Care up to your average of your other payers (139% of Medicare)")
+    assert report.headline(a).startswith(
+        "Bringing Beta Care up to your average of your other payers (139% of Medicare)")
     assert report.chart_benchmark(a).to_dict() == pytest.approx({"Beta Care": ALPHA, "Alpha Health": BETA})
     kind = analyse("tiny", tmp_path, within_kind=True)
     assert report.benchmark_name(kind) == "median payer of the same kind"
@@ -124,8 +125,8 @@ def test_the_rendered_report_shows_the_rate_gap_analysis(tmp_path):
                      report.heatmap_reading(a), report.spread_reading(a), report.top_gaps_reading(a),
                      report.below_medicare_reading(a), report.what_if_reading(a)):
         assert sentence in text
-    for heading in ("Dollars at stake, and where to start", "Your top codes, payer by payer", "Codes paid below Medicare",
-                    "What an increase would be worth"):
+    for heading in ("Dollars at stake, and where to start", "Your top codes, payer by payer",
+                    "Codes paid below Medicare", "What an increase would be worth"):
         assert heading in html
     assert len(re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,', html)) >= 5
     assert "warning(s) in the client" not in html and "No warnings in the client" not in html  # analyst-only

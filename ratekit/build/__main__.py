@@ -1,4 +1,4 @@
-"""``python -m ratekit.build [STEP ...]``: run the ``build()`` of every step module in ratekit.build, or of the named ones.
+"""``python -m ratekit.build [STEP ...]``: run ``build()`` of every step module in ratekit.build, or of the named ones.
 
 The steps are the package's modules (found with :mod:`pkgutil`, run in name order), so a new step joins
 by adding a module with a ``build()`` callable without arguments that returns the paths it wrote. They

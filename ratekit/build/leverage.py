@@ -1,7 +1,8 @@
 """Build step ``leverage``: the leverage model's compact reference tables, from the raw public files.
 
 Run ``python -m ratekit.build leverage`` (reads ``config.PUBLIC_DATA_DIR``, set by
-``RATEKIT_PUBLIC_DATA``; writes ``config.LEVERAGE_REFERENCE_DIR``, ``data/reference/leverage/``). The output is deterministic (gzip without a
+``RATEKIT_PUBLIC_DATA``; writes ``config.LEVERAGE_REFERENCE_DIR``, ``data/reference/leverage/``).
+The output is deterministic (gzip without a
 timestamp, rows sorted), so a rebuild from the same inputs gives the same bytes
 and ``git diff`` shows only real changes. Each table is registered, with its
 source, release and caveats, in :mod:`ratekit.reference`.
@@ -144,10 +145,12 @@ _VISIT_COST_ROWS: list[dict] = [
                  "HCUP Statistical Brief #268, AHRQ, Dec 2020",
      "url": "https://hcup-us.ahrq.gov/reports/statbriefs/sb268-ED-Costs-2017.jsp",
      "caveat": "computed here: $76.3 billion / 144.8 million visits; cost (cost-to-charge ratios), not payment"},
-    {"key": "ed_hcup_cost_2017_children", "setting": "emergency department", "measure": "hospital cost per visit, age 0-17",
+    {"key": "ed_hcup_cost_2017_children", "setting": "emergency department",
+     "measure": "hospital cost per visit, age 0-17",
      "value_usd": 290.0, "dollar_year": 2017, "citation": "HCUP Statistical Brief #268 (Moore & Liang 2020)",
      "url": "https://www.ncbi.nlm.nih.gov/books/NBK566654/", "caveat": "cost, not payment"},
-    {"key": "ed_hcup_cost_2017_65plus", "setting": "emergency department", "measure": "hospital cost per visit, age 65+",
+    {"key": "ed_hcup_cost_2017_65plus", "setting": "emergency department",
+     "measure": "hospital cost per visit, age 65+",
      "value_usd": 690.0, "dollar_year": 2017, "citation": "HCUP Statistical Brief #268 (Moore & Liang 2020)",
      "url": "https://www.ncbi.nlm.nih.gov/books/NBK566654/", "caveat": "cost, not payment"},
     {"key": "ed_mehrotra_episode", "setting": "emergency department",
@@ -325,7 +328,7 @@ def build_condition_icd10() -> pd.DataFrame:
 
 
 def build(out_dir: Path | None = None) -> list[Path]:
-    """Write every leverage table to ``out_dir`` (default ``config.LEVERAGE_REFERENCE_DIR``); return the paths written."""
+    """Write every leverage table to ``out_dir`` (default ``config.LEVERAGE_REFERENCE_DIR``); return the paths."""
     out = Path(out_dir) if out_dir is not None else config.LEVERAGE_REFERENCE_DIR
     out.mkdir(parents=True, exist_ok=True)
     gz = {"method": "gzip", "mtime": 0}

@@ -29,7 +29,7 @@ def build_medicaid_index() -> pd.DataFrame:
     facts = pd.read_csv(config.PUBLIC_DATA_DIR / "facts" / "medicaid_medicare_fee_index.csv", dtype=str)
     places = pd.read_csv(config.PUBLIC_DATA_DIR / "places" / "places_2022_county_chronic_subset.csv", dtype=str,
                          usecols=["StateAbbr", "StateDesc"]).drop_duplicates()
-    abbr = dict(zip(places["StateDesc"], places["StateAbbr"])) | {"US national": "US"}
+    abbr = dict(zip(places["StateDesc"], places["StateAbbr"], strict=True)) | {"US national": "US"}
     rows = facts[(facts["year"] == "2024")].copy()
     rows["measure"] = rows["metric"].str.extract(r"index, (.+)$")[0]
     rows = rows[rows["measure"].isin(["all services", "primary care"])]

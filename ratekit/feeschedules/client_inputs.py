@@ -173,10 +173,12 @@ def _volume_without_rate(utilization: pd.DataFrame, rates: pd.DataFrame, fname: 
         return []
     specific = rates.loc[rates["setting"] != "", ["payer", "hcpcs", "modifier", "setting"]]
     generic = rates.loc[rates["setting"] == "", ["payer", "hcpcs", "modifier"]]
-    has = billed.merge(specific.drop_duplicates().assign(_s=True), how="left", on=["payer", "hcpcs", "modifier", "setting"])
+    has = billed.merge(specific.drop_duplicates().assign(_s=True), how="left",
+                       on=["payer", "hcpcs", "modifier", "setting"])
     has = has.merge(generic.drop_duplicates().assign(_g=True), how="left", on=["payer", "hcpcs", "modifier"])
     missing = has[has["_s"].isna() & has["_g"].isna()]
-    return [Problem(fname, f"{r.units:,.0f} units of {_label(r.hcpcs, r.modifier, r.setting if r.setting == 'facility' else '')}"
+    return [Problem(fname, f"{r.units:,.0f} units of "
+                           f"{_label(r.hcpcs, r.modifier, r.setting if r.setting == 'facility' else '')}"
                            f" billed to {r.payer}, who has no rate for it", row=int(r.row), value=r.hcpcs,
                     severity="warning", fix=f"add the code to {r.payer}'s fee schedule, or check the payer and code")
             for r in missing.itertuples()]

@@ -119,7 +119,8 @@ def resolve_percent_of_medicare(rates: pd.DataFrame, *, locality_id: str, releas
     expanded = pd.concat(parts, ignore_index=True)
     priced_lines = set(expanded.loc[expanded["_amount"].notna(), "_line"])
     for r in pct[~pct["_line"].isin(priced_lines)].itertuples():
-        where = {"facility": " in the facility setting", "nonfacility": " in the non-facility setting"}.get(r.setting, "")
+        where = {"facility": " in the facility setting",
+                 "nonfacility": " in the non-facility setting"}.get(r.setting, "")
         problems.append(Problem(
             r.file, f"{r.contract_percent:g}% of Medicare gives no amount for code {_label(r.hcpcs, r.modifier)}: "
                     f"Medicare {r.medicare_release} pays no amount for it{where}",

@@ -247,7 +247,7 @@ def scenario_values(table: pd.DataFrame, scenario: str) -> dict[str, float]:
         key -> value: the scenario's column, except for assumptions that lower the saving as they rise
         (the default office-visit cost), which take the opposite end (the low case, their high value).
     """
-    values = dict(zip(table["key"], table[scenario].astype(float)))
+    values = dict(zip(table["key"], table[scenario].astype(float), strict=True))
     for key in _DECREASING & set(values):
         values[key] = float(table.loc[table["key"] == key, _OPPOSITE[scenario]].iloc[0])
     return values

@@ -126,7 +126,7 @@ def _evaluate(pan: pd.DataFrame, client: Client, values: Mapping[str, float],
     reduction = access_reduction(client.access_features, values)
     members = {p.name: p.patients for p in client.payers}
     by_payer: dict[str, list[tuple[str, int]]] = {}
-    for payer, condition, patients in zip(pan["payer"], pan["condition"], pan["patients"]):
+    for payer, condition, patients in zip(pan["payer"], pan["condition"], pan["patients"], strict=True):
         by_payer.setdefault(payer, []).append((condition, patients))
     rows = []
     for payer, items in by_payer.items():

@@ -1,4 +1,4 @@
-"""Local need: the county's prevalence of each condition against the nation's (CDC PLACES), and its shortage score (HRSA).
+"""Local need: the county's prevalence of each condition against the nation's (CDC PLACES), and its HRSA shortage score.
 
 The county is ``location.county_fips`` in client.yaml; ratekit does not guess one from a ZIP code or
 a Medicare locality (``docs/leverage.md``, section 5). :func:`ratekit.narrative.local_context_text`

@@ -55,7 +55,7 @@ def read_diagnoses(client: Client) -> pd.DataFrame:
                                    value=", ".join(map(str, raw.columns)),
                                    fix="name the columns 'ICD-10 code' and 'patients'"))
     problems, rows = [], []
-    for i, (code, count) in enumerate(zip(raw[code_col], raw[count_col]), start=2):
+    for i, (code, count) in enumerate(zip(raw[code_col], raw[count_col], strict=True), start=2):
         norm = _normalise_code(code)
         if not re.fullmatch(r"[A-Z][0-9][0-9A-Z]{0,5}", norm):
             problems.append(Problem(fname, "not an ICD-10 code", row=i, column=str(code_col), value=code,
@@ -95,7 +95,7 @@ def map_diagnoses(diagnoses: pd.DataFrame) -> pd.DataFrame:
     codes = condition_codes()
     by_code = codes.groupby("icd10")["condition"].apply(frozenset).to_dict()
     rows = []
-    for code, patients in zip(diagnoses["icd10"], diagnoses["patients"]):
+    for code, patients in zip(diagnoses["icd10"], diagnoses["patients"], strict=True):
         conds = by_code.get(code)
         if conds is None and len(code) >= 3:
             under = [c for k, c in by_code.items() if k.startswith(code)]
@@ -168,7 +168,7 @@ def panel(client: Client) -> pd.DataFrame:
         own = {p.name: p.conditions[cond] for p in client.payers if cond in p.conditions}
         rest = [p for p in client.payers if p.name not in own]
         left = max(totals.get(cond, 0) - sum(own.values()), 0)
-        split = dict(zip([p.name for p in rest], largest_remainder(left, [p.patients for p in rest])))
+        split = dict(zip([p.name for p in rest], largest_remainder(left, [p.patients for p in rest]), strict=True))
         for p in client.payers:
             if p.name in own:
                 rows.append({"payer": p.name, "condition": cond, "patients": own[p.name], "source": "payer count"})

@@ -220,7 +220,7 @@ def chronic_exposure(data: pd.DataFrame, *, ax: Axes | None = None, title: str |
     y = np.arange(len(payers))
     left = np.zeros(len(payers))
     palette = sns.color_palette("tab20", max(len(order), 1))
-    for color, cond in zip(palette, order):
+    for color, cond in zip(palette, order, strict=False):  # the palette has a colour even for no condition
         ax.barh(y, wide[cond].to_numpy(), left=left, color=color, label=CONDITION_LABELS[cond])
         left = left + wide[cond].to_numpy()
     ax.set_yticks(y, payers)
