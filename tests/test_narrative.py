@@ -8,7 +8,6 @@ import pytest
 
 from ratekit import leverage, narrative
 from ratekit.client import Client, Payer
-from ratekit.export import write_value_propositions
 
 FACTS = {
     "client_name": "Maple Family Medicine", "payer": "Acme Health", "payer_kind": "commercial",
@@ -146,16 +145,39 @@ def test_facts_from_the_model_by_hand():
     assert "saving the plan about $5,050 a year" in text and "$2.48 million a year" in text
 
 
-def test_export_writes_every_payer(tmp_path):
+def test_the_document_has_a_heading_per_payer():
     facts = _facts(_client(), {"Acme Health": 100.0})
-    md = write_value_propositions(facts, tmp_path / "out" / "vp.md")
-    txt = write_value_propositions(facts, tmp_path / "vp.txt")
-    md_text, txt_text = md.read_text(encoding="utf-8"), txt.read_text(encoding="utf-8")
-    assert md_text.startswith("### Acme Health\n\n**Acme Health**") and "### Bolt" in md_text
-    assert txt_text.startswith("Acme Health\n-----------\nAcme Health (commercial)") and "\nBolt\n----\n" in txt_text
-    assert "**" not in txt_text
-    with pytest.raises(ValueError, match="docx"):
-        write_value_propositions(facts, tmp_path / "vp.docx")
+    md, text = narrative.value_propositions(facts), narrative.value_propositions(facts, format="text")
+    assert md.startswith("### Acme Health\n\n**Acme Health**") and "\n\n### Bolt\n\n**Bolt**" in md
+    assert text.startswith("Acme Health\n-----------\nAcme Health (commercial)") and "\nBolt\n----\n" in text
+    assert "**" not in text and md.endswith("\n") and narrative.value_propositions([]) == ""
+
+
+# --- the local-need sentence -------------------------------------------------------------------------
+
+def test_local_need_where_conditions_are_more_common():
+    local = leverage.local_context("17167", ["hypertension", "diabetes", "heart_failure"])
+    text = narrative.local_context_text(local, leverage.shortage("17167"))
+    # Sangamon County, IL: high blood pressure 35.9% vs 32.25% nationally (ratio 1.113, at least 1.05)
+    assert text.startswith("According to CDC PLACES (2022), more adults in Sangamon County, IL than nationally "
+                           "have hypertension (35.9% vs 32.2%)")
+    assert text.endswith("The county has no designated geographic primary-care shortage area (HRSA, 2020).")
+
+
+def test_local_need_in_a_shortage_area():
+    text = narrative.local_context_text(leverage.local_context("01001", ["diabetes"]), leverage.shortage("01001"))
+    assert "The county is a designated primary-care shortage area: HRSA shortage score 12 on a 0-25 scale" in text
+
+
+def test_local_need_without_a_county_gives_the_national_figures():
+    text = narrative.local_context_text(leverage.local_context(None, ["diabetes"]), None)
+    assert text == ("Local prevalence and shortage are not compared: no county is given for this practice "
+                    "(location.county_fips in client.yaml). Nationally, the share of adults with each condition "
+                    "is: diabetes 11.2% (CDC PLACES 2022).")
+    unknown = narrative.local_context_text(leverage.local_context("99999", ["diabetes"]), None)
+    assert unknown.startswith("Local prevalence and shortage are not compared: county 99999 is not in CDC PLACES.")
+    assert narrative.local_context_text(leverage.local_context("17167", []), None) == (
+        "CDC PLACES has no prevalence measure for this practice's conditions.")
 
 
 def test_preload_compiles_the_template_once_per_format():

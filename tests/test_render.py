@@ -16,7 +16,7 @@ from ratekit.analysis import analyse
 from ratekit.client import list_clients, load_client
 from ratekit.errors import RatekitError
 from ratekit.formatting import money_nearest
-from ratekit.render import _atomic_write, largest_first, render_client, render_clients, report_dir
+from ratekit.render import largest_first, render_client, render_clients, report_dir
 
 pytestmark = pytest.mark.slow
 
@@ -315,23 +315,6 @@ def test_a_kernel_that_never_starts_fails_its_client_only(tmp_path, monkeypatch)
         assert outcome.error == "the kernel failed to start (2 attempts): TimeoutError: the kernel did not answer " \
                                 "within 60 s"
         assert outcome.notebook is None and outcome.html is None
-
-
-def test_atomic_write_never_leaves_a_half_written_file(tmp_path, monkeypatch):
-    target = tmp_path / "client_report.html"
-    target.write_text("the complete old report")
-
-    def crash(*_):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
-        _atomic_write(target, "<html>half")
-    assert target.read_text() == "the complete old report"
-    assert [p.name for p in tmp_path.iterdir()] == ["client_report.html"]
-    monkeypatch.undo()
-    _atomic_write(target, "<html>new</html>")
-    assert target.read_text() == "<html>new</html>" and oct(target.stat().st_mode & 0o777) != "0o600"
 
 
 def test_rendering_a_subset_keeps_the_other_clients_in_the_manifest(tmp_path):

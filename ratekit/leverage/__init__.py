@@ -23,6 +23,9 @@ Every function is pure: it takes tidy tables (and the client's own facts: payers
 overrides) and the shipped reference tables (:mod:`ratekit.reference`), and returns a tidy DataFrame with
 documented columns. No sentence is written here, and money is never rounded; round for display only.
 :func:`ratekit.analysis.analyse_leverage` runs the whole model for a client.
+
+The package exports each module's functions, so ``ratekit.leverage.panel`` (like ``assumptions`` and
+``er_savings``) is the function; reach a module itself with ``importlib.import_module("ratekit.leverage.panel")``.
 """
 
 from .assumptions import assumptions

@@ -1,3 +1,5 @@
+"""Tests for ratekit.plots.rates: the rate charts, asserted on the artists' data, never on pixels."""
+
 import pandas as pd
 import pytest
 
