@@ -120,10 +120,8 @@ def export_client(client_id: str, root: str | Path | None = None, out: str | Pat
 
     Parameters
     ----------
-    client_id : str
-        Folder name under ``root``.
-    root : path, optional
-        Folder of client folders (default: the committed sample).
+    client_id, root
+        The client, as for :func:`ratekit.analysis.analyse`.
     out : path, optional
         Reports folder (default ``reports/``); the workbook goes to
         ``<out>/<client_id>/<client_id>_rate_analysis.xlsx``.

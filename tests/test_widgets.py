@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import write_client
+from conftest import write_client, write_renamed_client
 from ratekit import config
 from ratekit.analysis import analyse, analyse_leverage
 from ratekit.widgets import ALL_PAYERS, HIGHLIGHT, Explorer
@@ -161,14 +161,8 @@ def test_switching_client_rebuilds_payers_and_sliders():
 
 
 def test_client_strings_are_escaped(tmp_path):
-    write_client(tmp_path, "hostile", yaml_data={
-        "name": "<script>alert(1)</script> Clinic",
-        "payers": [{"name": "<b>Bold</b> Health", "kind": "commercial", "patients": 600,
-                    "fee_schedule": "fee_schedules/alpha.csv"},
-                   {"name": "Beta Care", "kind": "medicare_advantage", "patients": 400,
-                    "fee_schedule": "fee_schedules/beta.csv"}]},
-        utilization="payer,code,modifier,units\n<b>Bold</b> Health,99213,,1000\n<b>Bold</b> Health,99214,,500\n"
-                    "Beta Care,99213,,800\nBeta Care,99214,,200\n")
+    write_renamed_client(tmp_path, "hostile", name="<script>alert(1)</script> Clinic",
+                         payers=("<b>Bold</b> Health", "Beta Care"))
     explorer = Explorer(tmp_path)
     explorer.payer.value = "<b>Bold</b> Health"
     for html in (explorer.summary.value, explorer.rates_table.value, explorer.payer_view.value,

@@ -1,13 +1,11 @@
 """Tests for ratekit.build.leverage: the leverage tables rebuild, byte for byte, from the raw public files."""
 
-import pytest
-
 from ratekit import config
 from ratekit.build import leverage as build_leverage
 
-pytestmark = pytest.mark.skipif(
-    not (config.PUBLIC_DATA_DIR / "places").is_dir(),
-    reason=f"raw public data not found at {config.PUBLIC_DATA_DIR} (set RATEKIT_PUBLIC_DATA)")
+from . import needs_public_data
+
+pytestmark = needs_public_data("places")
 
 
 def test_build_reproduces_the_committed_tables(tmp_path):

@@ -1,14 +1,13 @@
 """Tests for ratekit.build.market: the market benchmarks rebuild from the raw facts, with hand-read values."""
 
 import pandas as pd
-import pytest
 
 from ratekit import config, reference
 from ratekit.build import market
 
-pytestmark = pytest.mark.skipif(
-    not (config.PUBLIC_DATA_DIR / "facts").is_dir(),
-    reason=f"raw public data not found at {config.PUBLIC_DATA_DIR} (set RATEKIT_PUBLIC_DATA)")
+from . import needs_public_data
+
+pytestmark = needs_public_data("facts")
 
 
 def test_build_reproduces_the_committed_tables(tmp_path):
