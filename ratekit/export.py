@@ -76,7 +76,7 @@ def analysis_tables(analysis: ClientAnalysis) -> dict[str, pd.DataFrame]:
         "Priority": analysis.priority,
         "Code gaps": analysis.code_gaps,
         "Below Medicare": analysis.below_medicare,
-        "What-if": bm.what_if(analysis.comparison, report.proposed_increases(analysis)),
+        "What-if": bm.what_if(analysis.comparison, bm.proposed_increases(analysis.gaps)),
         "Comparison": analysis.comparison,
         "Rates": analysis.rates,
         "Warnings": warnings,

@@ -211,15 +211,14 @@ def heatmap_reading(analysis: ClientAnalysis, *, n: int = 10) -> str:
 
 def spread_reading(analysis: ClientAnalysis) -> str:
     """One sentence on the spread chart: the payer whose percent of Medicare varies most across codes."""
-    rows = analysis.comparison[analysis.comparison["pct_of_medicare"].notna() & (analysis.comparison["units"] > 0)]
-    stats = rows.groupby("payer")["pct_of_medicare"].agg(["min", "max", "size"])
-    stats = stats[stats["size"] >= 2]
+    stats = bm.spread_by_payer(analysis.comparison)
+    stats = stats[stats["codes"] >= 2].set_index("payer")
     if stats.empty:
         return "Too few billed codes per payer to show a spread."
-    stats["range"] = stats["max"] - stats["min"]
-    widest = stats.sort_values("range", ascending=False, kind="stable").iloc[0]
-    span = f"from {pct(widest['min'])} to {pct(widest['max'])} of Medicare across {int(widest['size'])} billed codes"
-    if widest["range"] >= WIDE_SPREAD:
+    widest = stats.sort_values("spread", ascending=False, kind="stable").iloc[0]
+    span = (f"from {pct(widest['lowest'])} to {pct(widest['highest'])} of Medicare across {int(widest['codes'])} "
+            "billed codes")
+    if widest["spread"] >= WIDE_SPREAD:
         return f"{widest.name}'s rates vary most, {span}: its single index hides codes paid well below the rest."
     return (f"Each payer pays its codes at a similar percent of Medicare; the widest spread, {widest.name}'s, runs "
             f"{span}.")
@@ -252,15 +251,12 @@ def below_medicare_reading(analysis: ClientAnalysis) -> str:
             f"would add {money_nearest(billed['dollars_below_a_year'].sum())} a year.")
 
 
-def proposed_increases(analysis: ClientAnalysis) -> dict[str, float]:
-    """The increase that brings each payer below the benchmark up to it, rounded up to a whole percent."""
-    gaps = analysis.gaps[analysis.gaps["dollars_a_year"] > 0]
-    return {r.payer: math.ceil(r.increase_to_benchmark * 100 - 1e-9) / 100 for r in gaps.itertuples()}
-
-
 def what_if_table(analysis: ClientAnalysis, increases: Mapping[str, float] | float | None = None) -> Styler:
-    """Current and new annual revenue per payer under proposed increases (default :func:`proposed_increases`)."""
-    table = bm.what_if(analysis.comparison, proposed_increases(analysis) if increases is None else increases)
+    """Current and new annual revenue per payer under proposed increases (default: those that reach the benchmark).
+
+    The default is :func:`ratekit.benchmark.proposed_increases`, shown for the payers it moves.
+    """
+    table = bm.what_if(analysis.comparison, bm.proposed_increases(analysis.gaps) if increases is None else increases)
     table = table[table["increase"] != 0] if increases is None else table
     shown = pd.DataFrame({"Proposed increase": table["increase"].to_numpy(),
                           "Paid a year now": table["current_revenue"].to_numpy(),
@@ -275,7 +271,7 @@ def what_if_table(analysis: ClientAnalysis, increases: Mapping[str, float] | flo
 
 def what_if_reading(analysis: ClientAnalysis, increases: Mapping[str, float] | float | None = None) -> str:
     """One sentence on the what-if: the total change and its share of what those payers pay now."""
-    chosen = proposed_increases(analysis) if increases is None else increases
+    chosen = bm.proposed_increases(analysis.gaps) if increases is None else increases
     table = bm.what_if(analysis.comparison, chosen)
     moved = table[table["increase"] != 0]
     if moved.empty:

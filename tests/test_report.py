@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import write_client
-from ratekit import report
+from ratekit import benchmark, report
 from ratekit.analysis import analyse, analyse_leverage
 from ratekit.render import render_client
 
@@ -67,7 +67,7 @@ def test_sentences_read_from_the_numbers(tiny):
 
 def test_what_if_rounds_the_needed_increase_up(tiny):
     # 1.2416 / 1.0914 - 1 = 13.8% -> 14%; 102,000 x 0.14 = 14,280
-    assert report.proposed_increases(tiny) == {"Beta Care": 0.14}
+    assert benchmark.proposed_increases(tiny.gaps) == {"Beta Care": 0.14}
     assert report.what_if_reading(tiny) == ("With the increases that bring them to the benchmark (rounded up to a "
                                             "whole percent), 1 payer would pay $14,300 more a year (14% more than "
                                             "today) on this year's volume.")
