@@ -23,13 +23,21 @@ setup: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/ratekit render --all $(if $(JOBS),--jobs $(JOBS),)
 
-## Set up, then run the whole test suite
+## Set up, then run the whole test suite (and list the 15 slowest tests)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+## Set up, then check the code with ruff (pyproject.toml [tool.ruff]: line length 120, rules E, F, W, B)
+lint: $(STAMP)
+	$(BIN)/ruff check ratekit tests benchmarks
 
 ## Set up, then open JupyterLab on notebooks/explore.ipynb (the interactive explorer)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/explore.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+## Set up, then rebuild data/reference/ from the raw public files (RATEKIT_PUBLIC_DATA): python -m ratekit.build
+reference: $(STAMP)
+	$(BIN)/python -m ratekit.build
 
 ## Set up, then run the benchmark scripts in benchmarks/
 bench: $(STAMP)
@@ -48,4 +56,4 @@ distclean: clean
 help:
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$0,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 
-.PHONY: setup reports test lab bench clean distclean help
+.PHONY: setup reports test lint reference lab bench clean distclean help

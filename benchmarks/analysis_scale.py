@@ -39,6 +39,7 @@ from ratekit import benchmark, feeschedules, medicare
 from ratekit.analysis import analyse
 from ratekit.client import Client, load_client, normalise_name
 from ratekit.errors import Problem, RatekitError
+from ratekit.feeschedules import clean_code, parse_money
 from ratekit.validate import validate_client_dir
 from _timing import timed  # benchmarks/_timing.py (scripts run with benchmarks/ on sys.path)
 
@@ -88,7 +89,8 @@ def write_large_client(root: Path, *, rows: int = 1_000_000, seed: int = 1) -> s
     how = rng.choice(4, size=rows, p=[0.7, 0.1, 0.1, 0.1])
     which = rng.integers(0, N_CODES, size=rows)
     util = pd.DataFrame({"payer": spellings[who, how], "code": codes[which], "modifier": "",
-                         "pos": np.where(facility_only[which] | (has_facility[which] & (rng.random(rows) < 0.1)), "22", "11"),
+                         "pos": np.where(facility_only[which] | (has_facility[which] & (rng.random(rows) < 0.1)),
+                                         "22", "11"),
                          "units": rng.integers(1, 20, size=rows)})
     util.to_csv(folder / "utilization.csv", index=False)
     client = {"name": "Large Group (synthetic)", "synthetic": True, "specialty": "internal_medicine",
@@ -99,6 +101,8 @@ def write_large_client(root: Path, *, rows: int = 1_000_000, seed: int = 1) -> s
 
 
 # --- the row-by-row loader of commit 978396b (ratekit/feeschedules.py), CSV path only ---------------
+# Its per-cell parsers were the library's clean_code and parse_money, which have not changed: they are used
+# as they are; what differs is the loop over rows.
 
 _L_SYNONYMS = {
     "hcpcs": ("code", "cpt", "hcpcs", "cpt hcpcs", "hcpcs code", "cpt code", "proc code", "procedure code",
@@ -111,7 +115,6 @@ _L_SYNONYMS = {
 }
 _L_CODE = re.compile(r"^(?:\d{4}[0-9FTU]|[A-V]\d{4})$")
 _L_MODIFIER = re.compile(r"^(?:[0-9A-Z]{2})?$")
-_L_MONEY = re.compile(r"^\(?-?\$?\s*-?[0-9][0-9,]*(?:\.[0-9]+)?\)?$|^-?\$?\s*\.[0-9]+$")
 
 
 def _l_find_columns(headers):
@@ -122,26 +125,6 @@ def _l_find_columns(headers):
             if field not in found and key in names:
                 found[field] = header
     return found
-
-
-def _l_parse_money(value):
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-        return None if pd.isna(value) else float(value)
-    text = str(value).strip()
-    if not text or not _L_MONEY.match(text):
-        return None
-    negative = text.startswith("(") and text.endswith(")") or "-" in text
-    number = float(re.sub(r"[^0-9.]", "", text))
-    return -number if negative else number
-
-
-def _l_clean_code(value):
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip().upper()
-    if text.isdigit() and len(text) < 5:
-        text = text.zfill(5)
-    return text
 
 
 def _l_read_fee_schedule(path, *, payer, fname):
@@ -156,7 +139,7 @@ def _l_read_fee_schedule(path, *, payer, fname):
         raw_mod = record.get(cols["modifier"], "") if "modifier" in cols else ""
         if all(pd.isna(v) or str(v).strip() == "" for v in (raw_code, raw_rate)):
             continue
-        code = _l_clean_code(raw_code)
+        code = clean_code(raw_code)
         mod = "" if pd.isna(raw_mod) else str(raw_mod).strip().upper()
         if not _L_CODE.match(code):
             problems.append(Problem(fname, "not a CPT/HCPCS code", row=row, value=raw_code))
@@ -164,7 +147,7 @@ def _l_read_fee_schedule(path, *, payer, fname):
         if not _L_MODIFIER.match(mod):
             problems.append(Problem(fname, "a modifier is two letters or digits", row=row, value=raw_mod))
             continue
-        rate = _l_parse_money(raw_rate)
+        rate = parse_money(raw_rate)
         if rate is None:
             problems.append(Problem(fname, "the rate is not a number", row=row, value=raw_rate))
             continue
@@ -204,13 +187,13 @@ def legacy_load(client: Client) -> tuple[pd.DataFrame, pd.DataFrame]:
         if payer is None:
             problems.append(Problem("u", "unknown payer", row=row, value=raw_payer))
             continue
-        code = _l_clean_code(record[cols["hcpcs"]])
+        code = clean_code(record[cols["hcpcs"]])
         if not _L_CODE.match(code):
             problems.append(Problem("u", "not a CPT/HCPCS code", row=row))
             continue
         raw_mod = record.get(cols["modifier"], "") if "modifier" in cols else ""
         mod = "" if pd.isna(raw_mod) else str(raw_mod).strip().upper()
-        units = _l_parse_money(record[cols["units"]])
+        units = parse_money(record[cols["units"]])
         if units is None or units < 0:
             problems.append(Problem("u", "units", row=row))
             continue
@@ -254,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         t_analyse, result = timed(full, args.repeat)
         client = load_client(client_id, root)
         t_load, inputs = timed(lambda: feeschedules.read_client(client), args.repeat)
-        end_to_end = [v + a for v, a in zip(t_validate, t_analyse)]
+        end_to_end = [v + a for v, a in zip(t_validate, t_analyse, strict=True)]
         print(f"validate ({len(report.warnings)} warnings): {_fmt(t_validate)}")
         print(f"analyse (load + compare, index, gaps, code gaps, priority, below Medicare, what-if): {_fmt(t_analyse)}")
         print(f"validate + analyse end to end: {_fmt(end_to_end)}; target < 5 s: "

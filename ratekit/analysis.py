@@ -1,26 +1,27 @@
-"""One client's analysis, assembled from the library: what the report notebook shows.
+"""One client's analysis, assembled from the library: every number the report notebook shows.
 
 :func:`analyse` loads a client folder, reads and checks its files
 (:func:`ratekit.feeschedules.read_client`: rates in force, percent-of-Medicare lines priced, codes
-priced with the Medicare engine at its locality and release), and runs the rate benchmark. The
-notebook calls it once and displays the pieces; nothing here is specific to a notebook.
+priced with the Medicare engine at its locality and release), and runs the rate benchmark
+(:mod:`ratekit.benchmark`); :func:`analyse_leverage` runs the leverage model (:mod:`ratekit.leverage`)
+on the result. The notebook calls them once and hands the tables to :mod:`ratekit.report`,
+:mod:`ratekit.narrative` and :mod:`ratekit.plots`, which put them in words and pictures; nothing here
+writes a sentence or is specific to a notebook.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import benchmark, feeschedules, leverage, medicare, narrative
+from . import benchmark, feeschedules, leverage, medicare
 from .client import Client, load_client
 from .errors import Problem
-from .feeschedules import medicare_release_for
 
 __all__ = ["ClientAnalysis", "LeverageAnalysis", "OFFICE_VISIT_CODE", "analyse", "analyse_inputs", "analyse_leverage",
-           "benchmark_facts", "medicare_release_for", "office_visit_rates", "report_date"]
+           "office_visit_rates"]
 
 
 @dataclass(frozen=True)
@@ -108,26 +109,26 @@ def analyse_inputs(inputs: "feeschedules.ClientInputs", *, benchmark_name: str =
         below_medicare=benchmark.below_medicare(comparison), warnings=tuple(inputs.warnings))
 
 
-#: The visit that replaces an avoided ED visit, priced at each payer's own rate (domain.md: "savings =
-#: avoided visits x (ED cost - cost of the office visit that replaces it, at this payer's own rate)").
+#: The visit that replaces an avoided ED visit, priced at each payer's own rate (docs/leverage.md, section 3:
+#: savings = avoided visits x max(ED cost - office visit cost, 0), with the payer's own office-visit rate).
 OFFICE_VISIT_CODE = "99214"
 
 
 @dataclass(frozen=True)
 class LeverageAnalysis:
-    """The practice's value to each plan: ER savings, chronic-cost exposure, local context, paragraphs."""
+    """The practice's value to each plan: ER savings, chronic-cost exposure, local context (:mod:`ratekit.leverage`)."""
 
     assumptions: pd.DataFrame
     office_visit_cost: pd.Series
+    #: the practice's patients per payer and condition (:func:`ratekit.leverage.panel`), read once
+    panel: pd.DataFrame
     savings: pd.DataFrame
     savings_by_payer: pd.DataFrame
     sensitivity: pd.DataFrame
     exposure: pd.DataFrame
     exposure_by_payer: pd.DataFrame
     local: pd.DataFrame
-    local_text: str
     shortage: dict | None
-    facts: list[dict]
 
 
 def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) -> pd.Series:
@@ -140,40 +141,26 @@ def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) 
     return series
 
 
-def benchmark_facts(analysis: ClientAnalysis) -> dict[str, dict]:
-    """Per payer, the rate-benchmark facts a value proposition quotes."""
-    from .report import BENCHMARK_LABELS
-
-    return {row.payer: {"pct_of_medicare": row.index, "benchmark_name": BENCHMARK_LABELS[analysis.benchmark],
-                        "benchmark_index": row.benchmark_index, "dollars_to_benchmark": row.dollars_a_year}
-            for row in analysis.gaps.itertuples()}
-
-
 def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
     """Run the leverage model (:mod:`ratekit.leverage`) for an analysed client.
 
-    The office visit replacing an avoided ED visit is priced at each payer's own
+    The panel (patients per payer and condition) is built once, from client.yaml and
+    the diagnosis file, and every part of the model reads it. The office visit
+    replacing an avoided ED visit is priced at each payer's own
     :data:`OFFICE_VISIT_CODE` rate; a payer without one falls back to the
-    model's documented default (and the tables say so).
+    model's documented default (and the tables say so). The county's figures are
+    for the conditions the panel counts (every condition when it counts none).
     """
     client = analysis.client
     table = leverage.assumptions(client)
     office = office_visit_rates(analysis)
-    savings = leverage.er_savings(client, office, assumptions=table)
-    exposure = leverage.chronic_cost_exposure(client)
-    local_text = leverage.local_context_text(client)
-    facts = [narrative.payer_facts(client, p.name, savings=savings, exposure=exposure, local_text=local_text,
-                                   benchmark=benchmark_facts(analysis).get(p.name)) for p in client.payers]
+    panel = leverage.panel(client)
+    savings = leverage.er_savings(client, panel, office, assumptions=table)
+    exposure = leverage.chronic_cost_exposure(panel)
     return LeverageAnalysis(
-        assumptions=table, office_visit_cost=office, savings=savings,
+        assumptions=table, office_visit_cost=office, panel=panel, savings=savings,
         savings_by_payer=leverage.er_savings_by_payer(savings),
-        sensitivity=leverage.sensitivity(client, office, assumptions=table),
+        sensitivity=leverage.sensitivity(client, panel, office, assumptions=table),
         exposure=exposure, exposure_by_payer=leverage.chronic_cost_exposure_by_payer(exposure),
-        local=leverage.local_context(client), local_text=local_text, shortage=leverage.shortage(client),
-        facts=facts)
-
-
-def report_date() -> str:
-    """Today's date as the report prints it (``29 November 2026``)."""
-    today = dt.date.today()
-    return f"{today.day} {today:%B %Y}"
+        local=leverage.local_context(client.county_fips, leverage.panel_conditions(panel) or None),
+        shortage=leverage.shortage(client.county_fips))

@@ -31,6 +31,7 @@ dollars a year to reach a benchmark index ``b``
 
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
 import numpy as np
@@ -340,6 +341,47 @@ def priority(gaps: pd.DataFrame, index: pd.DataFrame | None = None) -> pd.DataFr
         "index", "benchmark_index", "gap_points", "volume_share", "dollars_a_year", "share_of_total",
         "cumulative_share", "small_sample"]
     return out[cols]
+
+
+def spread_by_payer(comparison: pd.DataFrame) -> pd.DataFrame:
+    """How widely each payer's percent of Medicare varies across the codes the practice bills it.
+
+    Over the payer's billed codes with a percent of Medicare (units above 0): ``lowest`` and ``highest``
+    percent of Medicare (ratios) and ``spread = highest - lowest`` (0.25 = 25 points). A payer index
+    averages these away; a wide spread means some codes are paid well below the rest.
+
+    Returns
+    -------
+    DataFrame
+        ``payer, codes, lowest, highest, spread``, one row per payer with a billed, priced code, payers
+        in alphabetical order.
+    """
+    rows = comparison[comparison["pct_of_medicare"].notna() & (comparison["units"] > 0)]
+    stats = rows.groupby("payer")["pct_of_medicare"].agg(["size", "min", "max"]).reset_index()
+    stats.columns = ["payer", "codes", "lowest", "highest"]
+    stats["spread"] = stats["highest"] - stats["lowest"]
+    return stats
+
+
+def proposed_increases(gaps: pd.DataFrame) -> dict[str, float]:
+    """The increase that brings each payer below the benchmark up to it, rounded up to a whole percent.
+
+    ``ceil(100 x increase_to_benchmark) / 100`` for each payer with dollars at stake (a tolerance of 1e-9
+    keeps an exact whole percent, such as 14.000000001% from floating point, at 14%), so the proposal
+    reaches the benchmark. Payers at or above it get none.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        From :func:`gap_to_benchmark`.
+
+    Returns
+    -------
+    dict
+        payer -> proposed increase (0.14 = 14%), in the order of ``gaps``; input to :func:`what_if`.
+    """
+    below = gaps[gaps["dollars_a_year"] > 0]
+    return {r.payer: math.ceil(r.increase_to_benchmark * 100 - 1e-9) / 100 for r in below.itertuples()}
 
 
 def below_medicare(comparison: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from . import config
+from . import config, identifiers
 from .errors import Problem, RatekitError
 
 CLIENT_FILE = "client.yaml"
@@ -63,11 +63,6 @@ SPECIALTIES = (
     "cardiology",
     "orthopedics",
 )
-
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_ZIP = re.compile(r"^\d{5}$")
-_LOCALITY = re.compile(r"^(\d{5})-(\d{2})$")
-
 
 @dataclass(frozen=True)
 class Contract:
@@ -170,7 +165,7 @@ def check_client_id(client_id: str) -> str:
     A client id becomes a folder under ``reports/``: letters, digits, ``_`` and
     ``-`` only, so it can never point outside that folder.
     """
-    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+    if not isinstance(client_id, str) or not identifiers.CLIENT_ID.match(client_id):
         raise RatekitError(
             Problem(
                 file="(client id)",
@@ -274,16 +269,16 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
     else:
         if loc.get("zip") is not None:
             zip_code = str(loc["zip"]).strip()
-            if not _ZIP.match(zip_code):
+            if not identifiers.ZIP.match(zip_code):
                 err("location.zip", "a ZIP code must be 5 digits, quoted", loc["zip"], "write it as zip: \"02134\"")
         if loc.get("locality") is not None:
             locality = str(loc["locality"]).strip()
-            if not _LOCALITY.match(locality):
+            if not identifiers.LOCALITY.match(locality):
                 err("location.locality", "a Medicare locality is written MAC-LL", loc["locality"],
                     "e.g. locality: \"01112-05\" (MAC 01112, locality 05)")
         if loc.get("county_fips") is not None:
             county_fips = str(loc["county_fips"]).strip()
-            if not re.match(r"^\d{5}$", county_fips):
+            if not identifiers.COUNTY_FIPS.match(county_fips):
                 err("location.county_fips", "a county FIPS code is 5 digits, quoted", loc["county_fips"],
                     "e.g. county_fips: \"17167\" (Sangamon County, IL)")
 
@@ -294,7 +289,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
     release = raw.get("medicare_release")
     if release is not None:
         release = str(release).strip()
-        if not re.match(r"^\d{4}[A-D]$", release):
+        if not identifiers.RELEASE.match(release):
             err("medicare_release", "a Medicare release is written YYYYQ, e.g. 2025D", release)
     bdate = raw.get("benchmark_date")
     if bdate is not None and not isinstance(bdate, dt.date):
@@ -344,7 +339,8 @@ def _check_inside(folder: Path, relative: str, key: str, err) -> None:
     if not target.is_relative_to(folder.resolve()):
         err(key, "the path points outside the client folder", relative, "keep the client's files in its folder")
     elif not target.is_file():
-        err(key, "the file does not exist", relative, f"add {relative.split('#', 1)[0]} to the client folder or fix the name")
+        err(key, "the file does not exist", relative,
+            f"add {relative.split('#', 1)[0]} to the client folder or fix the name")
 
 
 def _parse_payers(value, folder: Path, err) -> list[Payer]:
@@ -417,7 +413,7 @@ def _parse_contract(value, key: str, err) -> Contract | None:
     release = value.get("medicare_release")
     if release is not None:
         release = str(release).strip().upper()
-        if not re.match(r"^\d{4}[A-D]$", release):
+        if not identifiers.RELEASE.match(release):
             err(f"{key}.medicare_release", "a Medicare release is written YYYYQ, e.g. 2025D", value["medicare_release"])
             release = None
     year = value.get("medicare_year")

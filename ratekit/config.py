@@ -15,8 +15,12 @@ DATA_DIR: Path = PROJECT_ROOT / "data"
 #: Committed synthetic sample: ``data/sample/clients/<client_id>/``.
 SAMPLE_DIR: Path = DATA_DIR / "sample"
 SAMPLE_CLIENTS_DIR: Path = SAMPLE_DIR / "clients"
-#: Compact public reference tables shipped with the kit (see ratekit.reference).
+#: Compact public reference tables shipped with the kit (see ratekit.reference), rebuilt by ``python -m ratekit.build``.
 REFERENCE_DIR: Path = DATA_DIR / "reference"
+#: The leverage model's tables (ratekit.build.leverage writes them, ratekit.leverage reads them).
+LEVERAGE_REFERENCE_DIR: Path = REFERENCE_DIR / "leverage"
+#: Market benchmarks: Medicaid fee index, commercial-to-Medicare ratios (ratekit.build.market).
+MARKET_REFERENCE_DIR: Path = REFERENCE_DIR / "market"
 NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 TEMPLATES_DIR: Path = PROJECT_ROOT / "templates"
 #: Rendered output (git-ignored). ``RATEKIT_REPORTS_DIR`` overrides it.
@@ -52,3 +56,5 @@ def user_pfs_dir() -> Path:
     return Path(value) if value else USER_PFS_DIR
 
 CLIENT_REPORT_NOTEBOOK: Path = NOTEBOOKS_DIR / "client_report.ipynb"
+#: The Jinja2 template of the per-payer value proposition (ratekit.narrative).
+VALUE_PROPOSITION_TEMPLATE: Path = TEMPLATES_DIR / "value_proposition.md.j2"

@@ -9,7 +9,6 @@ a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
@@ -103,13 +102,3 @@ class Problems:
     def ok(self) -> bool:
         """True when there are no errors (warnings allowed)."""
         return not self.errors
-
-
-def relative_name(path: Path, root: Path | None) -> str:
-    """``path`` relative to ``root`` when it lies inside it, else the full path."""
-    if root is not None:
-        try:
-            return str(Path(path).resolve().relative_to(Path(root).resolve()))
-        except ValueError:
-            pass
-    return str(path)

@@ -1,23 +1,29 @@
-"""Excel export of one client's rate analysis, for the analyst.
+"""The files written beside a report: the analyst's Excel workbook and the per-payer value propositions.
 
 :func:`export_client` writes ``<reports>/<client_id>/<client_id>_rate_analysis.xlsx`` with one sheet
 per table of :class:`ratekit.analysis.ClientAnalysis`. Every text cell that a spreadsheet would
 read as a formula (it begins with ``=``, ``+``, ``-`` or ``@``, or a tab or carriage return) is
 written with a leading apostrophe, so a payer named ``=HYPERLINK(...)`` stays text (OWASP "CSV
-injection"). The workbook is written to a temporary file and moved into place: a failure never
-leaves half a workbook.
+injection"). :func:`write_value_propositions` writes the paragraphs of
+:func:`ratekit.narrative.value_propositions` as Markdown or plain text. Every file is written to a
+temporary file and moved into place (:mod:`ratekit.files`): a failure never leaves half a file.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import benchmark as bm
+from . import narrative, report
 from .analysis import ClientAnalysis, analyse
+from .files import atomic_path, atomic_write_text
+
+#: The value propositions' file beside a report.
+VALUE_PROPOSITIONS_NAME = "value_propositions.md"
 
 #: A text cell starting with one of these is neutralised (OWASP CSV/formula injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -48,9 +54,6 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def analysis_tables(analysis: ClientAnalysis) -> dict[str, pd.DataFrame]:
     """The sheets of the export: sheet name -> table (before neutralising)."""
-    from . import benchmark as bm
-    from . import report
-
     c = analysis.client
     about = pd.DataFrame({"item": [
         "client", "client id", "Medicare release", "Medicare locality", "benchmark date", "benchmark",
@@ -73,7 +76,7 @@ def analysis_tables(analysis: ClientAnalysis) -> dict[str, pd.DataFrame]:
         "Priority": analysis.priority,
         "Code gaps": analysis.code_gaps,
         "Below Medicare": analysis.below_medicare,
-        "What-if": bm.what_if(analysis.comparison, report.proposed_increases(analysis)),
+        "What-if": bm.what_if(analysis.comparison, bm.proposed_increases(analysis.gaps)),
         "Comparison": analysis.comparison,
         "Rates": analysis.rates,
         "Warnings": warnings,
@@ -89,10 +92,7 @@ def write_excel(analysis: ClientAnalysis, path: str | Path) -> Path:
         ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         # XlsxWriter: twice as fast as openpyxl here, and told never to read text as a formula or a link
         # (the neutralised text cannot be one anyway).
         xl = pd.ExcelWriter(tmp, engine="xlsxwriter",
@@ -102,10 +102,6 @@ def write_excel(analysis: ClientAnalysis, path: str | Path) -> Path:
             safe.to_excel(xl, sheet_name=sheet, index=False)
             xl.sheets[sheet].freeze_panes(1, 0)
         xl.close()  # only a complete workbook is saved, then moved into place
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -124,10 +120,8 @@ def export_client(client_id: str, root: str | Path | None = None, out: str | Pat
 
     Parameters
     ----------
-    client_id : str
-        Folder name under ``root``.
-    root : path, optional
-        Folder of client folders (default: the committed sample).
+    client_id, root
+        The client, as for :func:`ratekit.analysis.analyse`.
     out : path, optional
         Reports folder (default ``reports/``); the workbook goes to
         ``<out>/<client_id>/<client_id>_rate_analysis.xlsx``.
@@ -147,3 +141,40 @@ def export_client(client_id: str, root: str | Path | None = None, out: str | Pat
     folder = report_dir(client_id, out)
     analysis = analyse(client_id, root)
     return write_excel(analysis, folder / f"{client_id}_rate_analysis.xlsx")
+
+
+def write_value_propositions(facts: Sequence[Mapping], path: str | Path) -> Path:
+    """Write every payer's value proposition to ``path``: ``.md`` Markdown or ``.txt`` plain text, atomically.
+
+    Parameters
+    ----------
+    facts : sequence of mapping
+        Per payer, as from :func:`ratekit.narrative.all_payer_facts`.
+    path : path
+        The file to write (UTF-8).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        For a suffix other than ``.md`` or ``.txt``.
+    """
+    path = Path(path)
+    fmt = {".md": "markdown", ".txt": "text"}.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"export to .md or .txt, not {path.suffix or 'no suffix'!r}")
+    return atomic_write_text(path, narrative.value_propositions(facts, format=fmt))
+
+
+def save_value_propositions(facts: Sequence[Mapping], folder: str | Path | None) -> Path | None:
+    """Write ``<folder>/value_propositions.md``; nothing when ``folder`` is empty (returns None).
+
+    The report notebook calls this with the folder ``ratekit render`` passes (``output_dir``).
+    """
+    if not folder:
+        return None
+    return write_value_propositions(facts, Path(folder) / VALUE_PROPOSITIONS_NAME)

@@ -1,4 +1,4 @@
-"""Per-payer value propositions: a short paragraph from each payer's numbers.
+"""Per-payer value propositions: a short paragraph from each payer's numbers, and the local-need sentence.
 
 The paragraph comes from the Jinja2 template ``templates/value_proposition.md.j2``
 and is rendered in one of three formats:
@@ -10,30 +10,38 @@ and is rendered in one of three formats:
 * ``"html"`` - autoescaped by Jinja2, wrapped in ``<p>``;
 * ``"text"`` - plain text, values as they are, for the exported ``.txt``.
 
-Numbers are formatted for a physician: "$84,300 a year" (three significant
-figures), "112% of Medicare", "about 6 ER visits". The output is deterministic.
+Numbers are written by :mod:`ratekit.formatting`: "$84,300 a year" (three
+significant figures, :func:`~ratekit.formatting.money_3sf`), "112% of Medicare",
+"about 6 ER visits". The output is deterministic.
 
 A payer's facts are a plain mapping (see :func:`value_proposition`); build them
-with :func:`payer_facts` from the leverage model's tables, or all at once with
-:func:`all_payer_facts`.
+with :func:`payer_facts` from the leverage model's tables, or for every payer of
+an analysed client with :func:`all_payer_facts`. :func:`local_context_text` words
+the county's prevalence and shortage (:func:`ratekit.leverage.local_context`,
+:func:`ratekit.leverage.shortage`) as one or two sentences.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
-from . import config, leverage
+from . import config
 from .client import Client
+from .formatting import (BENCHMARK_LABELS, CONDITION_LABELS, condition_names, count, feature_names, join_names,
+                         kind_label, money_3sf, pct)
+from .leverage import PREVALENCE_MARGIN, TARGET_DOLLAR_YEAR
 
-TEMPLATE = "value_proposition.md.j2"
+if TYPE_CHECKING:  # the analysis is only passed through here
+    from .analysis import ClientAnalysis, LeverageAnalysis
+
+TEMPLATE = config.VALUE_PROPOSITION_TEMPLATE.name
 FORMATS = ("markdown", "html", "text")
 
 #: Facts a value proposition cannot do without.
@@ -46,55 +54,7 @@ OPTIONAL_FACTS = (
     "er_savings_low", "er_savings_base", "er_savings_high", "office_cost_is_default", "local_context",
 )
 
-_KINDS = {"commercial": "commercial", "medicare_advantage": "Medicare Advantage",
-          "medicaid_managed_care": "Medicaid managed care"}
-_FEATURES = {
-    "same_day_appointments": "same-day appointments",
-    "next_day_appointments": "next-day appointments",
-    "after_hours_line": "after-hours line",
-    "extended_hours": "extended hours",
-    "weekend_hours": "weekend hours",
-    "immediate_referrals": "immediate referrals",
-    "telehealth": "telehealth visits",
-}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~!])")
-
-
-# --- formatting ------------------------------------------------------------------------------------
-
-def money(value: float) -> str:
-    """Dollars for a physician: three significant figures, "$84,300", "$1.23 million", "$0"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "an unknown amount"
-    value = float(value)
-    sign = "-" if value < 0 else ""
-    value = _sig(abs(value), 3)
-    if value >= 1_000_000:
-        millions = value / 1_000_000
-        return f"{sign}${millions:,.{max(0, 2 - int(math.log10(millions)))}f} million"
-    return f"{sign}${value:,.0f}"
-
-
-def _sig(value: float, digits: int) -> float:
-    """``value`` rounded to ``digits`` significant figures."""
-    if value == 0:
-        return 0.0
-    return float(round(value, digits - 1 - int(math.floor(math.log10(abs(value))))))
-
-
-def pct(index: float) -> str:
-    """An index as a percentage: 1.12 -> "112%"."""
-    return f"{float(index) * 100:.0f}%"
-
-
-def visits(value: float) -> str:
-    """A number of visits: "fewer than 1", "6", "1,240"."""
-    value = float(value)
-    if value == 0:
-        return "0"
-    if value < 1:
-        return "fewer than 1"
-    return f"{round(value):,}"
 
 
 def _md_escape(text: str) -> str:
@@ -102,23 +62,9 @@ def _md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(escape(str(text))))
 
 
-def feature_names(features: Sequence[str]) -> str:
-    """``["same_day_appointments", "after_hours_line"]`` -> "same-day appointments and after-hours line"."""
-    return _feature_list(features)
-
-
-def _feature_list(features: Sequence[str]) -> str:
-    return leverage.join_words([_FEATURES.get(f, f.replace("_", " ")) for f in features])
-
-
-def _condition_names(conditions: Sequence[str]) -> str:
-    return leverage.join_words([leverage.CONDITION_LABELS.get(c, c) for c in conditions])
-
-
 def _condition_list(items: Sequence[Mapping]) -> str:
-    labels = leverage.CONDITION_LABELS
-    return leverage.join_words([f"{int(i['patients']):,} with {labels.get(i['condition'], i['condition'])}"
-                                for i in items])
+    return join_names(f"{int(i['patients']):,} with {CONDITION_LABELS.get(i['condition'], i['condition'])}"
+                      for i in items)
 
 
 # --- rendering -------------------------------------------------------------------------------------
@@ -142,9 +88,8 @@ def _environment(fmt: str) -> jinja2.Environment:
     env.undefined = jinja2.StrictUndefined
     env.trim_blocks = env.lstrip_blocks = True
     env.filters.update(
-        strong=strong, money=money, pct=pct, visits=visits, pct_medicare=lambda v: f"{pct(v)} of Medicare",
-        kind=lambda k: _KINDS.get(k, str(k).replace("_", " ")), feature_list=_feature_list,
-        condition_list=_condition_list, plain_conditions=_condition_names,
+        strong=strong, money=money_3sf, pct=pct, visits=count, pct_medicare=lambda v: f"{pct(v)} of Medicare",
+        kind=kind_label, feature_list=feature_names, condition_list=_condition_list, plain_conditions=condition_names,
     )
     return env
 
@@ -174,7 +119,7 @@ def _check(facts: Mapping) -> dict:
     if full["chronic_conditions"] and full["chronic_exposure"] is None:
         full["chronic_exposure"] = sum(float(i["exposure"]) for i in full["chronic_conditions"])
     if full["dollar_year"] is None:
-        full["dollar_year"] = leverage.TARGET_DOLLAR_YEAR
+        full["dollar_year"] = TARGET_DOLLAR_YEAR
     return full
 
 
@@ -195,7 +140,7 @@ def value_proposition(payer_facts: Mapping, *, format: str = "markdown") -> str:
         ``dollar_year``; ``access_features`` (client.yaml names),
         ``er_visits_low/base/high``, ``er_savings_low/base/high``,
         ``office_cost_is_default`` (bool); ``local_context`` (a sentence, e.g.
-        :func:`ratekit.leverage.local_context_text`).
+        :func:`local_context_text`).
     format : {"markdown", "html", "text"}
         See the module docstring; markdown and html escape every value.
 
@@ -217,11 +162,6 @@ def value_proposition(payer_facts: Mapping, *, format: str = "markdown") -> str:
     return text
 
 
-def value_proposition_html(payer_facts: Mapping) -> str:
-    """:func:`value_proposition` as autoescaped HTML (``<p>`` with ``<strong>``)."""
-    return value_proposition(payer_facts, format="html")
-
-
 def value_propositions(facts: Sequence[Mapping], *, format: str = "markdown") -> str:  # noqa: A002
     """Every payer's paragraph under a heading with the payer's name, as one document.
 
@@ -238,23 +178,6 @@ def value_propositions(facts: Sequence[Mapping], *, format: str = "markdown") ->
         else:
             parts.append(f"{name}\n{'-' * len(name)}\n{body}")
     return "\n\n".join(parts) + ("\n" if parts else "")
-
-
-def export_value_propositions(facts: Sequence[Mapping], path: str | Path) -> Path:
-    """Write every payer's value proposition to ``path`` (``.md`` Markdown, ``.txt`` plain text).
-
-    Returns
-    -------
-    Path
-        The file written (UTF-8).
-    """
-    path = Path(path)
-    fmt = {".md": "markdown", ".txt": "text"}.get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"export to .md or .txt, not {path.suffix or 'no suffix'!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(value_propositions(facts, format=fmt), encoding="utf-8")
-    return path
 
 
 # --- facts from the model --------------------------------------------------------------------------
@@ -274,7 +197,7 @@ def payer_facts(client: Client, payer: str, *, savings: pd.DataFrame | None = No
     exposure : DataFrame, optional
         :func:`ratekit.leverage.chronic_cost_exposure` for the client.
     local_text : str, optional
-        :func:`ratekit.leverage.local_context_text` for the client.
+        :func:`local_context_text` for the client.
     benchmark : mapping, optional
         From the rate benchmark: ``pct_of_medicare``, ``benchmark_name``,
         ``benchmark_index``, ``dollars_to_benchmark`` (any of them).
@@ -313,26 +236,78 @@ def payer_facts(client: Client, payer: str, *, savings: pd.DataFrame | None = No
     return facts
 
 
-def all_payer_facts(client: Client, office_visit_cost, *, benchmarks=None,
-                    assumptions: pd.DataFrame | None = None) -> list[dict]:
-    """Facts for every payer of the client, in client.yaml order.
+def benchmark_facts(analysis: "ClientAnalysis") -> dict[str, dict]:
+    """Per payer, the rate-benchmark facts a value proposition quotes (``benchmark`` of :func:`payer_facts`)."""
+    return {row.payer: {"pct_of_medicare": row.index, "benchmark_name": BENCHMARK_LABELS[analysis.benchmark],
+                        "benchmark_index": row.benchmark_index, "dollars_to_benchmark": row.dollars_a_year}
+            for row in analysis.gaps.itertuples()}
+
+
+def all_payer_facts(analysis: "ClientAnalysis", lev: "LeverageAnalysis") -> list[dict]:
+    """Every payer's facts for an analysed client, in client.yaml order (what the report's paragraphs quote).
 
     Parameters
     ----------
-    client : Client
-    office_visit_cost : Series or mapping, payer -> USD
-        As for :func:`ratekit.leverage.er_savings`.
-    benchmarks : mapping payer -> mapping, or DataFrame with a ``payer`` column, optional
-        Each payer's ``pct_of_medicare``, ``benchmark_name``, ``benchmark_index``
-        and ``dollars_to_benchmark`` from the rate benchmark.
-    assumptions : DataFrame, optional
-        As for :func:`ratekit.leverage.er_savings`.
+    analysis : ClientAnalysis
+        From :func:`ratekit.analysis.analyse`: the rate benchmark.
+    lev : LeverageAnalysis
+        From :func:`ratekit.analysis.analyse_leverage`: ER savings, exposure and local context.
     """
-    savings = leverage.er_savings(client, office_visit_cost, assumptions=assumptions)
-    exposure = leverage.chronic_cost_exposure(client)
-    local_text = leverage.local_context_text(client)
-    if isinstance(benchmarks, pd.DataFrame):
-        benchmarks = {r["payer"]: r.to_dict() for _, r in benchmarks.iterrows()}
-    benchmarks = benchmarks or {}
-    return [payer_facts(client, p.name, savings=savings, exposure=exposure, local_text=local_text,
+    client = analysis.client
+    local_text = local_context_text(lev.local, lev.shortage)
+    benchmarks = benchmark_facts(analysis)
+    return [payer_facts(client, p.name, savings=lev.savings, exposure=lev.exposure, local_text=local_text,
                         benchmark=benchmarks.get(p.name)) for p in client.payers]
+
+
+# --- the local-need sentence -----------------------------------------------------------------------
+
+def local_context_text(local: pd.DataFrame, shortage: Mapping | None) -> str:
+    """One or two sentences on local need and provider scarcity.
+
+    A condition is "more common" when the county figure is at least 5% above the
+    national one (ratio >= 1 + :data:`ratekit.leverage.PREVALENCE_MARGIN`) and
+    "less common" at 5% or more below.
+
+    Parameters
+    ----------
+    local : DataFrame
+        :func:`ratekit.leverage.local_context` (its ``county_fips``, ``county``,
+        ``prevalence_type`` and prevalence columns).
+    shortage : mapping or None
+        :func:`ratekit.leverage.shortage`.
+    """
+    if local.empty:
+        return "CDC PLACES has no prevalence measure for this practice's conditions."
+    fips = str(local["county_fips"].iloc[0])
+    crude = local["prevalence_type"].iloc[0] == "crude"
+    adults = "adults" if crude else "adults (age-adjusted)"
+    if not fips or local["county_prevalence"].isna().all():
+        nat = [f"{CONDITION_LABELS[r.condition]} {r.national_prevalence:.1f}%" for r in local.itertuples()]
+        why = ("no county is given for this practice (location.county_fips in client.yaml)"
+               if not fips else f"county {fips} is not in CDC PLACES")
+        return (f"Local prevalence and shortage are not compared: {why}. Nationally, the share of {adults} with "
+                f"each condition is: {join_names(nat)} (CDC PLACES 2022).")
+    place = local["county"].iloc[0]
+
+    def phrase(r) -> str:
+        return f"{CONDITION_LABELS[r.condition]} ({r.county_prevalence:.1f}% vs {r.national_prevalence:.1f}%)"
+
+    more = [phrase(r) for r in local.itertuples() if r.ratio >= 1 + PREVALENCE_MARGIN]
+    less = [phrase(r) for r in local.itertuples() if r.ratio <= 1 - PREVALENCE_MARGIN]
+    if more:
+        text = f"According to CDC PLACES (2022), more {adults} in {place} than nationally have {join_names(more)}"
+    else:
+        text = (f"According to CDC PLACES (2022), none of the practice's conditions is notably more common "
+                f"among {adults} in {place} than nationally")
+    if less:
+        text += f"; fewer have {join_names(less)}"
+    text += "."
+    if shortage is not None:
+        if shortage["hpsa_score"] > 0:
+            text += (f" The county is a designated primary-care shortage area: HRSA shortage score "
+                     f"{shortage['hpsa_score']:.0f} on a 0-25 scale (national average {shortage['national_mean']:.1f}; "
+                     f"{shortage['share_population_lower']:.0%} of Americans live in counties with a lower score).")
+        else:
+            text += " The county has no designated geographic primary-care shortage area (HRSA, 2020)."
+    return text

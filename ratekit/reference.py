@@ -5,9 +5,9 @@ here once, with its source, release and caveats. Loaders find files through
 :func:`path`, tests check that every entry exists and has a source, and the
 report's "Data sources" footer is built from :func:`sources`.
 
-Tables are rebuilt from the raw public files (``../shared/data/public``) by
-``python -m ratekit.build``; the compact copies are committed so a
-fresh clone needs nothing else.
+Tables are rebuilt from the raw public files (``config.PUBLIC_DATA_DIR``, set by
+``RATEKIT_PUBLIC_DATA``) by the steps of :mod:`ratekit.build` (``python -m ratekit.build``,
+or ``make reference``); the compact copies are committed so a fresh clone needs nothing else.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ register(Dataset(
     synthetic=True,
 ))
 
-# --- market benchmarks (used by the sample generator and as context) ---------------------------
+# --- market benchmarks (used by the sample generator and as context; built by ``python -m ratekit.build market``) --
 
 register(Dataset(
     key="medicaid_fee_index",
@@ -213,7 +213,7 @@ register(Dataset(
 del _name, _release, _file, _caveats, _year, _n
 
 # --- leverage: costs, prevalence, shortage, ED algorithm ------------------------------------------
-# Built by ``python -m ratekit._build_leverage`` from ../shared/data/public; used by ratekit.leverage.
+# Built by ``python -m ratekit.build leverage`` from the raw public files; used by ratekit.leverage.
 
 register(Dataset(
     key="leverage_chronic_costs",

@@ -40,7 +40,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -51,9 +50,11 @@ import nbformat
 
 from . import config
 from .kernels import KERNEL_START_ATTEMPTS, ForkServer, KernelStartError, fresh_kernel, kernel_env, warm_font_cache
-from .analysis import medicare_release_for, report_date
 from .client import check_client_id, clients_root, list_clients, load_client
 from .errors import RatekitError
+from .feeschedules import medicare_release_for
+from .files import atomic_write_text as _atomic_write
+from .formatting import report_date
 
 TEMPLATE = "physician_report"
 REPORT_NAME = "client_report"
@@ -116,32 +117,6 @@ def report_dir(client_id: str, out: str | Path | None = None) -> Path:
     if folder.parent != base:
         raise RatekitError(f"client id {client_id!r} would write outside {base}")
     return folder
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-#: Mode of the files written: what ``open()`` would give (mkstemp's own is 0600).
-_FILE_MODE = 0o666 & ~_umask()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def report_metadata(client_id: str, root: str | Path | None = None) -> dict:

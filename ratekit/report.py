@@ -1,14 +1,16 @@
 """What the report notebook displays: formatted tables and sentences from an analysis.
 
-Every string a client supplied (practice, payer and locality names) is HTML-escaped
-here, so a name such as ``<script>`` shows as text in the physician's HTML.
+The figures come from :class:`ratekit.analysis.ClientAnalysis` and
+:class:`~ratekit.analysis.LeverageAnalysis`; they are written with :mod:`ratekit.formatting`
+(sentences round money to the nearest $100, the ER savings to the nearest $10). Every string a
+client supplied (practice, payer and locality names) is HTML-escaped here, so a name such as
+``<script>`` shows as text in the physician's HTML.
 """
 
 from __future__ import annotations
 
 import html
 import math
-from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
@@ -18,27 +20,16 @@ from . import benchmark as bm
 from . import reference
 from .analysis import ClientAnalysis, LeverageAnalysis
 from .benchmark import code_label, code_table
+from .formatting import BENCHMARK_LABELS, count, feature_names, join_names, kind_label, money_nearest, pct
+from .leverage import er_savings_by_payer
 
-BENCHMARK_LABELS = {"median": "median payer", "best": "best-paying payer",
-                    "mean_of_others": "average of your other payers", "target": "target"}
 #: A payer whose percent of Medicare spans at least this much across its codes is called out (0.25 = 25 points).
 WIDE_SPREAD = 0.25
-KIND_LABELS = {"commercial": "Commercial", "medicare_advantage": "Medicare Advantage",
-               "medicaid_managed_care": "Medicaid managed care"}
 
 
-def money(value: float, *, round_to: int = 100) -> str:
-    """``84312.4`` -> ``"$84,300"``: dollars for a physician, rounded to the nearest ``round_to``."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    return f"${round(value / round_to) * round_to:,.0f}"
-
-
-def pct(ratio: float) -> str:
-    """``1.124`` -> ``"112%"`` (percent of Medicare)."""
-    if ratio is None or pd.isna(ratio):
-        return "n/a"
-    return f"{ratio:.0%}"
+def _kinds(kinds: pd.Series) -> pd.Series:
+    """Payer kinds as a table shows them: ``Commercial``, ``Medicare Advantage``, ``Medicaid managed care``."""
+    return kinds.map(lambda k: kind_label(k, capital=True))
 
 
 def esc(text: object) -> str:
@@ -72,7 +63,7 @@ def headline(analysis: ClientAnalysis) -> str:
         return "Every payer already pays at or above the benchmark; there is no gap to close."
     top = gaps.iloc[0]
     return (f"Bringing {top['payer']} up to your {benchmark_name(analysis)} ({pct(top['benchmark_index'])} of "
-            f"Medicare) would add {money(top['dollars_a_year'])} a year.")
+            f"Medicare) would add {money_nearest(top['dollars_a_year'])} a year.")
 
 
 def summary_html(analysis: ClientAnalysis) -> str:
@@ -91,7 +82,7 @@ def summary_html(analysis: ClientAnalysis) -> str:
         f"{note}"
         f'<p class="rk-headline">{esc(headline(analysis))}</p>'
         f"<p>{payers_below} of {len(analysis.gaps)} payers pay below your {esc(benchmark_label(analysis))}; "
-        f"bringing all of them up to it would add <strong>{esc(money(total))} a year</strong>, "
+        f"bringing all of them up to it would add <strong>{esc(money_nearest(total))} a year</strong>, "
         f"weighted by the work you do for each.</p></div>"
     )
 
@@ -108,7 +99,7 @@ def payer_table(analysis: ClientAnalysis) -> Styler:
     index = analysis.index.set_index("payer")
     gaps = analysis.gaps.set_index("payer").reindex(index.index)
     table = pd.DataFrame({
-        "Kind": index["kind"].map(KIND_LABELS),
+        "Kind": _kinds(index["kind"]),
         "% of Medicare": index["index"],
         "Codes priced": index["codes"].astype(str) + index["small_sample"].map({True: " (few)", False: ""}),
         "Paid a year": index["revenue"],
@@ -141,13 +132,6 @@ def chart_benchmark(analysis: ClientAnalysis) -> float | pd.Series:
 def top_codes_table(analysis: ClientAnalysis, *, n: int = 10) -> pd.DataFrame:
     """Payer x code percent of Medicare for the top ``n`` codes (:func:`ratekit.benchmark.code_table`)."""
     return code_table(analysis.comparison, n=n)
-
-
-def _names(items: list[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def benchmark_sentence(analysis: ClientAnalysis) -> str:
@@ -188,7 +172,7 @@ def small_sample_reading(analysis: ClientAnalysis) -> str:
         return ""
     parts = [f"{r.payer} ({int(r.codes)} codes, {r.units:,.0f} units)" for r in small.itertuples()]
     verb = "rests" if len(parts) == 1 else "rest"
-    return f"The index of {_names(parts)} {verb} on few codes or units: read it as indicative."
+    return f"The index of {join_names(parts)} {verb} on few codes or units: read it as indicative."
 
 
 def dollars_reading(analysis: ClientAnalysis) -> str:
@@ -199,7 +183,8 @@ def dollars_reading(analysis: ClientAnalysis) -> str:
         return "No payer is below the benchmark, so no dollars are at stake against it."
     top = gaps.iloc[0]
     share = top["dollars_a_year"] / total
-    text = (f"{top['payer']} holds {money(top['dollars_a_year'])} of the {money(total)} a year at stake "
+    text = (f"{top['payer']} holds {money_nearest(top['dollars_a_year'])} of the {money_nearest(total)} a year "
+            "at stake "
             f"({pct(share)})")
     ranked = analysis.priority
     n80 = int((ranked["cumulative_share"] < 0.8).sum()) + 1 if len(ranked) else 0
@@ -217,7 +202,8 @@ def heatmap_reading(analysis: ClientAnalysis, *, n: int = 10) -> str:
     payer, code = stacked.idxmin()
     lowest_payer = table.idxmin(axis=0).value_counts()
     who, times = lowest_payer.index[0], int(lowest_payer.iloc[0])
-    text = f"The lowest rate among your top {table.shape[1]} codes is {payer}'s for {code}, at {pct(stacked.min())} of Medicare"
+    text = (f"The lowest rate among your top {table.shape[1]} codes is {payer}'s for {code}, at {pct(stacked.min())} "
+            "of Medicare")
     if times > 1:
         text += f"; {who} pays least on {times} of the {table.shape[1]} codes"
     return text + "."
@@ -225,15 +211,14 @@ def heatmap_reading(analysis: ClientAnalysis, *, n: int = 10) -> str:
 
 def spread_reading(analysis: ClientAnalysis) -> str:
     """One sentence on the spread chart: the payer whose percent of Medicare varies most across codes."""
-    rows = analysis.comparison[analysis.comparison["pct_of_medicare"].notna() & (analysis.comparison["units"] > 0)]
-    stats = rows.groupby("payer")["pct_of_medicare"].agg(["min", "max", "size"])
-    stats = stats[stats["size"] >= 2]
+    stats = bm.spread_by_payer(analysis.comparison)
+    stats = stats[stats["codes"] >= 2].set_index("payer")
     if stats.empty:
         return "Too few billed codes per payer to show a spread."
-    stats["range"] = stats["max"] - stats["min"]
-    widest = stats.sort_values("range", ascending=False, kind="stable").iloc[0]
-    span = f"from {pct(widest['min'])} to {pct(widest['max'])} of Medicare across {int(widest['size'])} billed codes"
-    if widest["range"] >= WIDE_SPREAD:
+    widest = stats.sort_values("spread", ascending=False, kind="stable").iloc[0]
+    span = (f"from {pct(widest['lowest'])} to {pct(widest['highest'])} of Medicare across {int(widest['codes'])} "
+            "billed codes")
+    if widest["spread"] >= WIDE_SPREAD:
         return f"{widest.name}'s rates vary most, {span}: its single index hides codes paid well below the rest."
     return (f"Each payer pays its codes at a similar percent of Medicare; the widest spread, {widest.name}'s, runs "
             f"{span}.")
@@ -247,9 +232,10 @@ def top_gaps_reading(analysis: ClientAnalysis) -> str:
     top = gaps.iloc[0]
     label = code_label(pd.Series([top["hcpcs"]]), pd.Series([top["modifier"]]), pd.Series([top["setting"]])).iloc[0]
     total = gaps["dollars_a_year"].sum()
-    return (f"The largest single gap is {top['payer']} on {label}: {money(top['dollars_a_year'])} a year "
+    return (f"The largest single gap is {top['payer']} on {label}: {money_nearest(top['dollars_a_year'])} a year "
             f"(${top['rate']:,.2f} against a benchmark rate of ${top['benchmark_rate']:,.2f}); code by code, "
-            f"gaps add up to {money(total)} a year because codes above the benchmark no longer offset those below.")
+            f"gaps add up to {money_nearest(total)} a year because codes above the benchmark no longer offset those "
+            "below.")
 
 
 def below_medicare_reading(analysis: ClientAnalysis) -> str:
@@ -262,18 +248,15 @@ def below_medicare_reading(analysis: ClientAnalysis) -> str:
     between = " between them" if payers > 1 else ""
     return (f"{payers} payer{'s' if payers != 1 else ''} pay{'s' if payers == 1 else ''} below Medicare on "
             f"{len(billed)} billed code{'s' if len(billed) != 1 else ''}{between}; bringing just those up to Medicare "
-            f"would add {money(billed['dollars_below_a_year'].sum())} a year.")
-
-
-def proposed_increases(analysis: ClientAnalysis) -> dict[str, float]:
-    """The increase that brings each payer below the benchmark up to it, rounded up to a whole percent."""
-    gaps = analysis.gaps[analysis.gaps["dollars_a_year"] > 0]
-    return {r.payer: math.ceil(r.increase_to_benchmark * 100 - 1e-9) / 100 for r in gaps.itertuples()}
+            f"would add {money_nearest(billed['dollars_below_a_year'].sum())} a year.")
 
 
 def what_if_table(analysis: ClientAnalysis, increases: Mapping[str, float] | float | None = None) -> Styler:
-    """Current and new annual revenue per payer under proposed increases (default :func:`proposed_increases`)."""
-    table = bm.what_if(analysis.comparison, proposed_increases(analysis) if increases is None else increases)
+    """Current and new annual revenue per payer under proposed increases (default: those that reach the benchmark).
+
+    The default is :func:`ratekit.benchmark.proposed_increases`, shown for the payers it moves.
+    """
+    table = bm.what_if(analysis.comparison, bm.proposed_increases(analysis.gaps) if increases is None else increases)
     table = table[table["increase"] != 0] if increases is None else table
     shown = pd.DataFrame({"Proposed increase": table["increase"].to_numpy(),
                           "Paid a year now": table["current_revenue"].to_numpy(),
@@ -288,7 +271,7 @@ def what_if_table(analysis: ClientAnalysis, increases: Mapping[str, float] | flo
 
 def what_if_reading(analysis: ClientAnalysis, increases: Mapping[str, float] | float | None = None) -> str:
     """One sentence on the what-if: the total change and its share of what those payers pay now."""
-    chosen = proposed_increases(analysis) if increases is None else increases
+    chosen = bm.proposed_increases(analysis.gaps) if increases is None else increases
     table = bm.what_if(analysis.comparison, chosen)
     moved = table[table["increase"] != 0]
     if moved.empty:
@@ -296,14 +279,15 @@ def what_if_reading(analysis: ClientAnalysis, increases: Mapping[str, float] | f
     change, now = moved["change"].sum(), moved["current_revenue"].sum()
     how = "the increases that bring them to the benchmark (rounded up to a whole percent)" if increases is None \
         else "the proposed increases"
-    return (f"With {how}, {len(moved)} payer{'s' if len(moved) != 1 else ''} would pay {money(change)} more a year "
+    return (f"With {how}, {len(moved)} payer{'s' if len(moved) != 1 else ''} would pay {money_nearest(change)} more "
+            "a year "
             f"({pct(change / now) if now else 'n/a'} more than today) on this year's volume.")
 
 
 def priority_table(analysis: ClientAnalysis) -> Styler:
     """Payers in the order to negotiate: dollars at stake, share of the total, and a small-sample flag."""
     pr = analysis.priority
-    table = pd.DataFrame({"Kind": pr["kind"].map(KIND_LABELS).to_numpy() if "kind" in pr else "",
+    table = pd.DataFrame({"Kind": _kinds(pr["kind"]).to_numpy() if "kind" in pr else "",
                           "% of Medicare": pr["index"].to_numpy(), "Benchmark": pr["benchmark_index"].to_numpy(),
                           "Share of your work": pr["volume_share"].to_numpy(),
                           "$ a year at stake": pr["dollars_a_year"].to_numpy(),
@@ -350,7 +334,7 @@ def peer_group_table(analysis: ClientAnalysis) -> Styler:
     same = bm.gap_to_benchmark(analysis.index, name, target=target, within_kind=True).set_index("payer")
     order = analysis.index["payer"]
     table = pd.DataFrame({
-        "Kind": analysis.index.set_index("payer")["kind"].map(KIND_LABELS).reindex(order),
+        "Kind": _kinds(analysis.index.set_index("payer")["kind"]).reindex(order),
         "% of Medicare": everyone["index"].reindex(order),
         "Benchmark, all payers": everyone["benchmark_index"].reindex(order),
         "$ a year, all payers": everyone["dollars_a_year"].reindex(order),
@@ -371,16 +355,16 @@ def peer_group_reading(analysis: ClientAnalysis) -> str:
     if analysis.index["kind"].nunique() <= 1:
         return "All your payers are of one kind, so both peer groups give the same benchmark."
     change = (same["dollars_a_year"] - everyone.reindex(same.index)).sort_values(kind="stable")
-    text = (f"Against all payers {money(everyone.sum())} a year is at stake; against payers of the same kind, "
-            f"{money(same['dollars_a_year'].sum())}")
+    text = (f"Against all payers {money_nearest(everyone.sum())} a year is at stake; against payers of the same kind, "
+            f"{money_nearest(same['dollars_a_year'].sum())}")
     moves = []
     if change.iloc[-1] > 0:
         up = change.index[-1]
-        moves.append(f"{up} rises to {money(same.loc[up, 'dollars_a_year'])} against its own kind's "
+        moves.append(f"{up} rises to {money_nearest(same.loc[up, 'dollars_a_year'])} against its own kind's "
                      f"{pct(same.loc[up, 'benchmark_index'])}")
     if change.iloc[0] < 0:
         down = change.index[0]
-        moves.append(f"{down} falls to {money(same.loc[down, 'dollars_a_year'])}")
+        moves.append(f"{down} falls to {money_nearest(same.loc[down, 'dollars_a_year'])}")
     return text + (": " + " and ".join(moves) if moves else "") + "."
 
 
@@ -418,13 +402,11 @@ def _range(low: float, base: float, high: float, fmt) -> str:
 
 
 def _visits(value: float) -> str:
-    return f"{value:,.0f}" if value >= 1 or value == 0 else "<1"
+    return count(value, below_one="<1")
 
 
 def er_savings_reading(analysis: ClientAnalysis, lev: LeverageAnalysis) -> str:
     """One sentence on the ER savings across all payers, or why none are claimed (plain text)."""
-    from .narrative import feature_names
-
     features = list(analysis.client.access_features)
     table = lev.assumptions.set_index("key")
     effective = [f for f in features if table["high"].get(f"reduction.{f}", 0) > 0]
@@ -442,22 +424,21 @@ def er_savings_reading(analysis: ClientAnalysis, lev: LeverageAnalysis) -> str:
     return (f"Across all payers, the practice's {feature_names(effective)} avoid an estimated "
             f"{_visits(savings['avoided_visits_base'].sum())} emergency-room visits a year (range "
             f"{_visits(savings['avoided_visits_low'].sum())} to {_visits(savings['avoided_visits_high'].sum())}), "
-            f"saving the plans about {money(savings['savings_base'].sum(), round_to=10)} a year (range "
-            f"{money(savings['savings_low'].sum(), round_to=10)} to {money(savings['savings_high'].sum(), round_to=10)}); "
+            f"saving the plans about {money_nearest(savings['savings_base'].sum(), step=10)} a year (range "
+            f"{money_nearest(savings['savings_low'].sum(), step=10)} to "
+            f"{money_nearest(savings['savings_high'].sum(), step=10)}); "
             f"{by_payer.index[0]} gains most.")
 
 
 def er_savings_table(lev: LeverageAnalysis) -> Styler:
-    """ER visits avoided and dollars saved a year per payer and in total, base (low – high), with the office cost used."""
-    from .leverage import er_savings_by_payer
-
+    """ER visits avoided and dollars saved a year per payer and in total, base (low – high), and the office cost."""
     data = er_savings_by_payer(lev.savings, total=True)
     table = pd.DataFrame({
         "Payer": data["payer"],
         "ER visits avoided a year": [_range(r.avoided_visits_low, r.avoided_visits_base, r.avoided_visits_high,
                                             _visits) for r in data.itertuples()],
         "Saved a year": [_range(r.savings_low, r.savings_base, r.savings_high,
-                                lambda v: money(v, round_to=10)) for r in data.itertuples()],
+                                lambda v: money_nearest(v, step=10)) for r in data.itertuples()],
         "Office visit priced at": [("" if pd.isna(r.office_visit_cost) else f"${r.office_visit_cost:,.2f} ")
                                    + (r.office_visit_cost_source or "") for r in data.itertuples()],
     })
@@ -490,12 +471,3 @@ def assumptions_table(lev: LeverageAnalysis) -> Styler:
     return (table.style.hide(axis="index").format({c: "{:,.3g}" for c in ("Low", "Base", "High")}, escape="html")
             .format_index(escape="html", axis=1)
             .set_caption("ER-savings assumptions: the low, base and high cases use each end of these ranges"))
-
-
-def save_value_propositions(lev: LeverageAnalysis, output_dir: str | Path | None) -> Path | None:
-    """Write the per-payer paragraphs to ``<output_dir>/value_propositions.md`` (nothing when no folder is given)."""
-    from .narrative import export_value_propositions
-
-    if not output_dir:
-        return None
-    return export_value_propositions(lev.facts, Path(output_dir) / "value_propositions.md")

@@ -174,7 +174,7 @@ def _slug(text: str) -> str:
 
 def _commercial_ratio(specialty: str) -> float:
     table = pd.read_csv(reference.path("commercial_by_specialty"))
-    ratios = dict(zip(table["specialty"], table["ratio"]))
+    ratios = dict(zip(table["specialty"], table["ratio"], strict=True))
     return float(ratios.get(specialty, ratios["family_medicine"]))
 
 
@@ -261,7 +261,7 @@ def generate_client(index: int, rng: np.random.Generator, *, release: str = SAMP
     drawn: list[list[tuple[str, str, float]]] = []  # per payer: (code, modifier, rate)
     util_rows = []
     payers_yaml = []
-    for j, ((kind, pname, aliases), multiple, n_pat) in enumerate(zip(chosen, multiples, patients)):
+    for (kind, pname, aliases), multiple, n_pat in zip(chosen, multiples, patients, strict=True):
         rows = []
         for code, mod, per_patient in mix:
             medicare_amount = amount.get((code, mod))

@@ -42,7 +42,8 @@ class ValidationReport(Problems):
         e, w = len(self.errors), len(self.warnings)
         counts = f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
         if e:
-            return f"{name}: {counts}. Fix the errors and run `ratekit validate` again; the client is not rendered until then."
+            return (f"{name}: {counts}. Fix the errors and run `ratekit validate` again; the client is not rendered "
+                    "until then.")
         if w:
             return f"{name}: {counts}. The client can be rendered; check the warnings."
         return f"{name}: no problems found."

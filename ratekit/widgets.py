@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import benchmark, feeschedules, leverage, narrative, plots, report
-from .analysis import ClientAnalysis, LeverageAnalysis, analyse_inputs, analyse_leverage, benchmark_facts
+from .analysis import ClientAnalysis, LeverageAnalysis, analyse_inputs, analyse_leverage
 from .client import list_clients, load_client
 from .errors import RatekitError
 
@@ -256,7 +256,7 @@ class Explorer:
         return table
 
     def _compute_savings(self) -> None:
-        self.savings = leverage.er_savings(self._inputs.client, self.leverage.office_visit_cost,
+        self.savings = leverage.er_savings(self._inputs.client, self.leverage.panel, self.leverage.office_visit_cost,
                                            assumptions=self.assumptions)
 
     # --- drawing -----------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ class Explorer:
         ax = plots.rates.payer_index_bars(a.index, benchmark=report.chart_benchmark(a),
                                           benchmark_label=report.benchmark_name(a), ax=fig.axes[0])
         chosen = self._selected()
-        for patch, payer in zip(ax.patches, a.index.sort_values("index", kind="stable")["payer"]):
+        for patch, payer in zip(ax.patches, a.index.sort_values("index", kind="stable")["payer"], strict=False):
             if payer == chosen:
                 patch.set_facecolor(HIGHLIGHT)
         self.figures["rates"] = fig
@@ -284,8 +284,9 @@ class Explorer:
             self.payer_view.value = "<p>Pick a payer above to see its codes and what the practice is worth to it.</p>"
             return
         a = self.analysis
+        local_text = narrative.local_context_text(self.leverage.local, self.leverage.shortage)
         facts = narrative.payer_facts(a.client, chosen, savings=self.savings, exposure=self.leverage.exposure,
-                                      local_text=self.leverage.local_text, benchmark=benchmark_facts(a).get(chosen))
+                                      local_text=local_text, benchmark=narrative.benchmark_facts(a).get(chosen))
         codes = a.code_gaps[a.code_gaps["payer"] == chosen]
         table = pd.DataFrame({
             "Code": benchmark.code_label(codes["hcpcs"], codes["modifier"], codes["setting"]),
@@ -307,7 +308,7 @@ class Explorer:
         fig = _figure(len(by_payer))
         ax = plots.leverage.er_savings(by_payer, ax=fig.axes[0])
         chosen = self._selected()
-        for patch, payer in zip(ax.patches, by_payer["payer"]):
+        for patch, payer in zip(ax.patches, by_payer["payer"], strict=False):
             if payer == chosen:
                 patch.set_facecolor(HIGHLIGHT)
         self.figures["savings"] = fig

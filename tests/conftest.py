@@ -63,6 +63,18 @@ def write_client(root: Path, client_id: str = "tiny", *, yaml_data: dict | None 
     return folder
 
 
+def write_renamed_client(root: Path, client_id: str, *, name: str, payers: tuple[str, str]) -> Path:
+    """The tiny client renamed (the practice and its two payers, no aliases), with the same files and units."""
+    first, second = payers
+    return write_client(root, client_id, yaml_data={
+        "name": name,
+        "payers": [{"name": first, "kind": "commercial", "patients": 600, "fee_schedule": "fee_schedules/alpha.csv"},
+                   {"name": second, "kind": "medicare_advantage", "patients": 400,
+                    "fee_schedule": "fee_schedules/beta.csv"}]},
+        utilization=f"payer,code,modifier,units\n{first},99213,,1000\n{first},99214,,500\n{second},99213,,800\n"
+                    f"{second},99214,,200\n")
+
+
 @pytest.fixture
 def tiny_client(tmp_path) -> tuple[str, Path]:
     """(client_id, clients root) of a valid two-payer client."""

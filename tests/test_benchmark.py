@@ -231,3 +231,23 @@ def test_what_if(comparison):
         benchmark.what_if(comparison, {"P9": 0.1})
     with pytest.raises(ValueError, match="above -1"):
         benchmark.what_if(comparison, {"P1": -1.5})
+
+
+def test_proposed_increases_round_up_to_a_whole_percent(comparison):
+    index = benchmark.payer_index(comparison)
+    # P2 below the median 1.2: 1.2 / (16/15) - 1 = 0.125 -> 12.5% rounded up to 13%; P1 and P3 at or above it
+    assert benchmark.proposed_increases(benchmark.gap_to_benchmark(index, "median")) == {"P2": 0.13}
+    # target 1.4: P2 1.4 / (16/15) - 1 = 31.25% -> 32%, P1 1.4 / 1.2 - 1 = 16.67% -> 17%; P3 (1.5) none
+    target = benchmark.gap_to_benchmark(index, "target", target=1.4)
+    assert benchmark.proposed_increases(target) == {"P2": 0.32, "P1": 0.17}
+    # an exact whole percent stays whole: P1 to 1.5 is 1.5 / 1.2 - 1 = 25% (25.0000000000002 in floating point)
+    assert benchmark.proposed_increases(benchmark.gap_to_benchmark(index, "target", target=1.5))["P1"] == 0.25
+
+
+def test_spread_of_each_payers_percent_of_medicare(comparison):
+    spread = benchmark.spread_by_payer(comparison).set_index("payer")
+    # billed codes with a percent of Medicare: P1 120/100 and 60/50 (both 1.2); P2 90/100 = 0.9 and 70/50 = 1.4
+    # (its 99214 has no rate); P3 only 150/100 (93000 has no units, G9999 no Medicare amount)
+    assert spread["codes"].to_dict() == {"P1": 2, "P2": 2, "P3": 1}
+    assert spread.loc["P2", ["lowest", "highest", "spread"]].tolist() == pytest.approx([0.9, 1.4, 0.5])
+    assert spread.loc["P1", "spread"] == pytest.approx(0.0) and spread.loc["P3", "spread"] == 0

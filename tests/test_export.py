@@ -9,7 +9,7 @@ import yaml
 from conftest import write_client
 from ratekit import cli
 from ratekit.errors import RatekitError
-from ratekit.export import export_client, neutralise
+from ratekit.export import export_client, neutralise, save_value_propositions, write_value_propositions
 
 EVIL = ['=HYPERLINK("http://x","click")', "@SUM(A1)", "+1+1", "-2+3", "\t=1", "\r=1"]
 
@@ -61,7 +61,7 @@ def test_the_payer_sheet_holds_the_analysis(tmp_path):
     rows = list(book["Payers"].values)
     header = rows[0]
     assert header[:3] == ("payer", "kind", "index")
-    by_payer = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    by_payer = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     # tiny client at 06102-99, 2025D: Alpha 120 x 1000 + 170 x 500 over 86.34 x 1000 + 121.91 x 500
     assert by_payer["Alpha Health"]["index"] == pytest.approx(205000 / 147295)
     assert by_payer["Beta Care"]["index"] == pytest.approx((95 * 800 + 130 * 200) / (86.34 * 800 + 121.91 * 200))
@@ -103,3 +103,17 @@ def test_cli_export_reaches_export_client(monkeypatch, capsys):
     assert cli.main(["export", "tiny", "--root", "r", "--out", "o"]) == 0
     assert seen == {"client_id": "tiny", "root": Path("r"), "out": Path("o")}
     assert capsys.readouterr().out.strip() == "x.xlsx"
+
+
+def test_value_propositions_written_as_markdown_or_text(tmp_path):
+    facts = [{"client_name": "Maple", "payer": "Bolt", "payer_kind": "medicaid_managed_care"}]
+    md = write_value_propositions(facts, tmp_path / "out" / "vp.md")
+    txt = write_value_propositions(facts, tmp_path / "vp.txt")
+    paragraph = ("Bolt (Medicaid managed care) is one of Maple's payers. The practice lists no same-day, "
+                 "after-hours or extended-hours access, so no ER savings are claimed.")
+    assert md.read_text(encoding="utf-8") == f"### Bolt\n\n**Bolt** {paragraph[5:]}\n"
+    assert txt.read_text(encoding="utf-8") == f"Bolt\n----\n{paragraph}\n"
+    with pytest.raises(ValueError, match="docx"):
+        write_value_propositions(facts, tmp_path / "vp.docx")
+    assert save_value_propositions(facts, "") is None
+    assert save_value_propositions(facts, tmp_path / "r") == tmp_path / "r" / "value_propositions.md"

@@ -229,7 +229,8 @@ def test_every_amount_matches_decimal_arithmetic_at_one_locality():
 
 
 def test_national_amounts_with_gpci_one(user_pfs):
-    """domain.md: with every GPCI = 1, 2025 99213 = $88.95, 99214 = $125.18; 2026 99213 $95.19, 99214 $135.61."""
+    """With every GPCI = 1, 2025 99213 = $88.95, 99214 = $125.18 (worked below; the national amounts in
+    data/reference/leverage/visit_costs.csv); 2026 99213 $95.19, 99214 $135.61."""
     if PUBLIC_PFS is None:
         pytest.skip("CMS raw PFS files not found")
     gpci = ("ADDENDUM E. TEST GPCIs\n,,,,,,\nMedicare Administrative Contractor (MAC),State,Locality Number,"

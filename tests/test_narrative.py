@@ -25,19 +25,6 @@ FACTS = {
 }
 
 
-@pytest.mark.parametrize("value, text", [
-    (84_312.0, "$84,300"), (5258.8, "$5,260"), (188.2, "$188"), (0.0, "$0"), (999.6, "$1,000"),
-    (1_164_394.7, "$1.16 million"), (12_345_678, "$12.3 million"), (-2500, "-$2,500"),
-])
-def test_money_three_significant_figures(value, text):
-    assert narrative.money(value) == text
-
-
-def test_other_formats():
-    assert narrative.pct(1.12) == "112%"
-    assert [narrative.visits(v) for v in (0, 0.37, 6.2, 1240.4)] == ["0", "fewer than 1", "6", "1,240"]
-
-
 def test_text_paragraph_reads_the_numbers():
     text = narrative.value_proposition(FACTS, format="text")
     assert text.startswith("Acme Health (commercial) pays Maple Family Medicine 94% of Medicare for the practice's "
@@ -70,7 +57,7 @@ def test_deterministic():
 def test_payer_name_cannot_inject_html():
     facts = dict(FACTS, payer="<script>alert('x')</script> *Care*")
     md = narrative.value_proposition(facts)
-    html = narrative.value_proposition_html(facts)
+    html = narrative.value_proposition(facts, format="html")
     for out in (md, html):
         assert "<script>" not in out
         assert "&lt;script&gt;" in out
@@ -127,12 +114,22 @@ def _client() -> Client:
     )
 
 
+def _facts(c: Client, office: dict, benchmarks: dict | None = None) -> list[dict]:
+    """Every payer's facts from the leverage model's tables, as the report assembles them."""
+    pan = leverage.panel(c)
+    savings = leverage.er_savings(c, pan, office)
+    exposure = leverage.chronic_cost_exposure(pan)
+    local = narrative.local_context_text(leverage.local_context(c.county_fips, leverage.panel_conditions(pan)),
+                                         leverage.shortage(c.county_fips))
+    return [narrative.payer_facts(c, p.name, savings=savings, exposure=exposure, local_text=local,
+                                  benchmark=(benchmarks or {}).get(p.name)) for p in c.payers]
+
+
 def test_facts_from_the_model_by_hand():
     c = _client()
-    facts = narrative.all_payer_facts(
-        c, {"Acme Health": 100.0},
-        benchmarks={"Acme Health": {"pct_of_medicare": 0.94, "benchmark_name": "median payer",
-                                    "benchmark_index": 1.12, "dollars_to_benchmark": 84_312.0}})
+    facts = _facts(c, {"Acme Health": 100.0},
+                   benchmarks={"Acme Health": {"pct_of_medicare": 0.94, "benchmark_name": "median payer",
+                                               "benchmark_index": 1.12, "dollars_to_benchmark": 84_312.0}})
     acme, bolt = facts
     # diabetes: 200 x 0.69 = 138 visits a year; CKD (20, rate 0.47) adds the patients not already counted:
     # D = 0.5 x max(200, 20) + 0.5 x 1000 x (1 - 0.8 x 0.98) = 100 + 108 = 208 -> 8 more x 0.47 = 3.76
@@ -148,16 +145,39 @@ def test_facts_from_the_model_by_hand():
     assert "saving the plan about $5,050 a year" in text and "$2.48 million a year" in text
 
 
-def test_export_writes_every_payer(tmp_path):
-    facts = narrative.all_payer_facts(_client(), {"Acme Health": 100.0})
-    md = narrative.export_value_propositions(facts, tmp_path / "out" / "vp.md")
-    txt = narrative.export_value_propositions(facts, tmp_path / "vp.txt")
-    md_text, txt_text = md.read_text(encoding="utf-8"), txt.read_text(encoding="utf-8")
-    assert md_text.startswith("### Acme Health\n\n**Acme Health**") and "### Bolt" in md_text
-    assert txt_text.startswith("Acme Health\n-----------\nAcme Health (commercial)") and "\nBolt\n----\n" in txt_text
-    assert "**" not in txt_text
-    with pytest.raises(ValueError, match="docx"):
-        narrative.export_value_propositions(facts, tmp_path / "vp.docx")
+def test_the_document_has_a_heading_per_payer():
+    facts = _facts(_client(), {"Acme Health": 100.0})
+    md, text = narrative.value_propositions(facts), narrative.value_propositions(facts, format="text")
+    assert md.startswith("### Acme Health\n\n**Acme Health**") and "\n\n### Bolt\n\n**Bolt**" in md
+    assert text.startswith("Acme Health\n-----------\nAcme Health (commercial)") and "\nBolt\n----\n" in text
+    assert "**" not in text and md.endswith("\n") and narrative.value_propositions([]) == ""
+
+
+# --- the local-need sentence -------------------------------------------------------------------------
+
+def test_local_need_where_conditions_are_more_common():
+    local = leverage.local_context("17167", ["hypertension", "diabetes", "heart_failure"])
+    text = narrative.local_context_text(local, leverage.shortage("17167"))
+    # Sangamon County, IL: high blood pressure 35.9% vs 32.25% nationally (ratio 1.113, at least 1.05)
+    assert text.startswith("According to CDC PLACES (2022), more adults in Sangamon County, IL than nationally "
+                           "have hypertension (35.9% vs 32.2%)")
+    assert text.endswith("The county has no designated geographic primary-care shortage area (HRSA, 2020).")
+
+
+def test_local_need_in_a_shortage_area():
+    text = narrative.local_context_text(leverage.local_context("01001", ["diabetes"]), leverage.shortage("01001"))
+    assert "The county is a designated primary-care shortage area: HRSA shortage score 12 on a 0-25 scale" in text
+
+
+def test_local_need_without_a_county_gives_the_national_figures():
+    text = narrative.local_context_text(leverage.local_context(None, ["diabetes"]), None)
+    assert text == ("Local prevalence and shortage are not compared: no county is given for this practice "
+                    "(location.county_fips in client.yaml). Nationally, the share of adults with each condition "
+                    "is: diabetes 11.2% (CDC PLACES 2022).")
+    unknown = narrative.local_context_text(leverage.local_context("99999", ["diabetes"]), None)
+    assert unknown.startswith("Local prevalence and shortage are not compared: county 99999 is not in CDC PLACES.")
+    assert narrative.local_context_text(leverage.local_context("17167", []), None) == (
+        "CDC PLACES has no prevalence measure for this practice's conditions.")
 
 
 def test_preload_compiles_the_template_once_per_format():

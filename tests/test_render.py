@@ -11,11 +11,12 @@ from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import write_client
-from ratekit import cli, kernels, report
+from ratekit import cli, kernels
 from ratekit.analysis import analyse
 from ratekit.client import list_clients, load_client
 from ratekit.errors import RatekitError
-from ratekit.render import _atomic_write, largest_first, render_client, render_clients, report_dir
+from ratekit.formatting import money_nearest
+from ratekit.render import largest_first, render_client, render_clients, report_dir
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +74,7 @@ def test_html_names_the_client_date_sources_and_top_gap(sample):
     assert soup.h1.get_text() == load_client(client_id).name
     assert "synthetic" in html.lower()
     top = analyse(client_id)
-    assert report.money(top.gaps["dollars_a_year"].iloc[0]) in html
+    assert money_nearest(top.gaps["dollars_a_year"].iloc[0]) in html
     assert top.gaps["payer"].iloc[0] in soup.get_text()
     assert "Physician Fee Schedule" in html and "RVU25D" in html
     assert [a.get_text() for a in soup.select("nav.rk-toc > ol > li > a")][-1] == "Data sources"
@@ -129,8 +130,8 @@ def test_no_report_holds_another_clients_name_payers_or_figures(tmp_path):
     for client_id in ("alpha-clinic", "zulu-practice"):
         analysis = analyse(client_id, tmp_path)
         facts[client_id] = {"name": analysis.client.name, "payers": [p.name for p in analysis.client.payers],
-                            "headline": report.money(analysis.gaps["dollars_a_year"].iloc[0]),
-                            "total": report.money(analysis.total_gap)}
+                            "headline": money_nearest(analysis.gaps["dollars_a_year"].iloc[0]),
+                            "total": money_nearest(analysis.total_gap)}
     assert facts["alpha-clinic"]["headline"] != facts["zulu-practice"]["headline"]
     for me, other in (("alpha-clinic", "zulu-practice"), ("zulu-practice", "alpha-clinic")):
         html = _html(out, me)
@@ -314,23 +315,6 @@ def test_a_kernel_that_never_starts_fails_its_client_only(tmp_path, monkeypatch)
         assert outcome.error == "the kernel failed to start (2 attempts): TimeoutError: the kernel did not answer " \
                                 "within 60 s"
         assert outcome.notebook is None and outcome.html is None
-
-
-def test_atomic_write_never_leaves_a_half_written_file(tmp_path, monkeypatch):
-    target = tmp_path / "client_report.html"
-    target.write_text("the complete old report")
-
-    def crash(*_):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
-        _atomic_write(target, "<html>half")
-    assert target.read_text() == "the complete old report"
-    assert [p.name for p in tmp_path.iterdir()] == ["client_report.html"]
-    monkeypatch.undo()
-    _atomic_write(target, "<html>new</html>")
-    assert target.read_text() == "<html>new</html>" and oct(target.stat().st_mode & 0o777) != "0o600"
 
 
 def test_rendering_a_subset_keeps_the_other_clients_in_the_manifest(tmp_path):

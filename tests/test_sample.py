@@ -19,7 +19,7 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
     b = write_sample(tmp_path / "b", clients=3, seed=7)
     c = write_sample(tmp_path / "c", clients=3, seed=8)
     assert [p.name for p in a] == [p.name for p in b]
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert _files(x) == _files(y)
         _, mismatch, errors = filecmp.cmpfiles(x, y, [str(f) for f in _files(x)], shallow=False)
         assert mismatch == [] and errors == []
@@ -79,7 +79,8 @@ def test_the_sample_is_messy_the_way_real_inputs_are(tmp_path):
     # an effective-date column with an old, a current and a future rate
     dated = pd.read_csv(folders["springfield-family-medicine"] / springfield.payers[0].fee_schedule_file, dtype=str)
     assert {"2024-01-01", "2025-01-01", "2026-01-01"} <= set(dated["Effective Date"])
-    assert inputs["springfield-family-medicine"].rates.groupby(["payer", "hcpcs", "modifier", "setting"]).size().max() == 1
+    springfield_rates = inputs["springfield-family-medicine"].rates
+    assert springfield_rates.groupby(["payer", "hcpcs", "modifier", "setting"]).size().max() == 1
 
 
 def test_the_committed_sample_is_what_the_generator_writes(tmp_path):

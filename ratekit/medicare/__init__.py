@@ -19,7 +19,6 @@ The compact tables it reads are rebuilt by :mod:`ratekit.build.pfs`. Methods, so
 
 from __future__ import annotations
 
-from . import cmsfiles
 from .cmsfiles import PAID_STATUSES, release_year
 from .engine import COLUMNS, NA_MODES, price
 from .gpci import derive_gpcis
@@ -30,10 +29,6 @@ from .reconciliation import Reconciliation, reconcile
 from .release import _load_cached  # noqa: F401  (tests/test_kernels.py inspects this cache)
 from .release import GPCI_METHODS, Release, clear_release_cache, load_release, newest_release, releases
 from .table import medicare_table, write_csv
-
-#: The raw-file readers under their former name (``ratekit.feeschedules`` calls
-#: ``medicare._raw.release_year``; new code calls :func:`release_year`).
-_raw = cmsfiles
 
 __all__ = [
     "COLUMNS", "GPCI_METHODS", "INDICATOR_COLUMNS", "NA_MODES", "PAID_STATUSES", "Locality", "Reconciliation",

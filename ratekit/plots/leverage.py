@@ -16,7 +16,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from ..leverage import CONDITION_LABELS
+from ..formatting import CONDITION_LABELS
 
 def _compact_dollars(x: float, _pos=None) -> str:
     """Axis dollars that fit side by side: $950, $12k, $1.2M."""
@@ -220,7 +220,7 @@ def chronic_exposure(data: pd.DataFrame, *, ax: Axes | None = None, title: str |
     y = np.arange(len(payers))
     left = np.zeros(len(payers))
     palette = sns.color_palette("tab20", max(len(order), 1))
-    for color, cond in zip(palette, order):
+    for color, cond in zip(palette, order, strict=False):  # the palette has a colour even for no condition
         ax.barh(y, wide[cond].to_numpy(), left=left, color=color, label=CONDITION_LABELS[cond])
         left = left + wide[cond].to_numpy()
     ax.set_yticks(y, payers)

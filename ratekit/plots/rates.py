@@ -92,7 +92,7 @@ def payer_index_bars(data: pd.DataFrame, *, benchmark: float | Mapping[str, floa
     elif benchmark is not None and np.isfinite(benchmark):
         ax.axvline(benchmark, color=_RED, linewidth=2, label=f"{benchmark_label} ({benchmark:.0%})")
         top = max(top, benchmark)
-    for patch, value, flag in zip(ax.patches, order["index"], small):
+    for patch, value, flag in zip(ax.patches, order["index"], small, strict=False):
         if flag:
             patch.set_hatch("//")
             patch.set_alpha(0.6)
@@ -184,7 +184,7 @@ def dollars_at_stake_bars(gaps: pd.DataFrame, *, ax: Axes | None = None, **kwarg
     ax = _axes(ax, len(gaps))
     order = gaps.sort_values(["dollars_a_year", "payer"], ascending=[False, True], kind="stable")
     _hbars(ax, order["payer"], order["dollars_a_year"], kwargs.pop("color", _RED), **kwargs)
-    for patch, value in zip(ax.patches, order["dollars_a_year"]):
+    for patch, value in zip(ax.patches, order["dollars_a_year"], strict=False):
         ax.annotate(_dollars(value), (patch.get_width(), patch.get_y() + patch.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
     ax.xaxis.set_major_formatter(FuncFormatter(_dollar_ticks))
@@ -251,7 +251,7 @@ def top_code_gaps(code_gaps: pd.DataFrame, *, n: int = 10, ax: Axes | None = Non
     top = top.assign(label=top["payer"] + " · " + code_label(top["hcpcs"], top["modifier"], top.get("setting")))
     ax = _axes(ax, len(top), width=8)
     _hbars(ax, top["label"], top["dollars_a_year"], kwargs.pop("color", _RED), **kwargs)
-    for patch, row in zip(ax.patches, top.itertuples()):
+    for patch, row in zip(ax.patches, top.itertuples(), strict=False):
         ax.annotate(f"{_dollars(row.dollars_a_year)} ({row.pct_of_medicare:.0%} vs {row.benchmark_pct:.0%})",
                     (patch.get_width(), patch.get_y() + patch.get_height() / 2), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=8)

@@ -122,21 +122,24 @@ def test_sample_client_leverage_section(client_id):
     """What the report's leverage section shows, for each committed sample client (none until merged)."""
     c = client_mod.load_client(client_id)
     office = {p.name: float("nan") for p in c.payers}  # no rates: the documented default applies
-    savings = leverage.er_savings(c, office)
+    pan = leverage.panel(c)
+    savings = leverage.er_savings(c, pan, office)
     by_payer = leverage.er_savings_by_payer(savings, total=True)
     assert (by_payer["savings_low"] <= by_payer["savings_base"] + 1e-9).all()
     assert (by_payer["savings_base"] <= by_payer["savings_high"] + 1e-9).all()
     assert (by_payer["savings_low"] >= 0).all()
-    sens = leverage.sensitivity(c, office)
+    sens = leverage.sensitivity(c, pan, office)
     assert sens["swing"].is_monotonic_decreasing
-    facts = narrative.all_payer_facts(c, office)
+    exposure = leverage.chronic_cost_exposure(pan)
+    facts = [narrative.payer_facts(c, p.name, savings=savings, exposure=exposure) for p in c.payers]
     text = narrative.value_propositions(facts)
     assert [f["payer"] for f in facts] == [p.name for p in c.payers]
     assert text.count("### ") == len(c.payers)
     plots.er_savings(by_payer)
     plots.tornado(sens)
-    plots.local_prevalence(leverage.local_context(c), shortage=leverage.shortage(c))
-    plots.chronic_exposure(leverage.chronic_cost_exposure(c))
+    plots.local_prevalence(leverage.local_context(c.county_fips, leverage.panel_conditions(pan) or None),
+                           shortage=leverage.shortage(c.county_fips))
+    plots.chronic_exposure(exposure)
 
 
 def test_all_zero_savings_say_so_on_the_chart():

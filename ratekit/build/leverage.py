@@ -1,7 +1,8 @@
-"""Rebuild the leverage model's compact reference tables from the raw public files.
+"""Build step ``leverage``: the leverage model's compact reference tables, from the raw public files.
 
-Run ``python -m ratekit._build_leverage`` (reads ``config.PUBLIC_DATA_DIR``,
-writes ``data/reference/leverage/``). The output is deterministic (gzip without a
+Run ``python -m ratekit.build leverage`` (reads ``config.PUBLIC_DATA_DIR``, set by
+``RATEKIT_PUBLIC_DATA``; writes ``config.LEVERAGE_REFERENCE_DIR``, ``data/reference/leverage/``).
+The output is deterministic (gzip without a
 timestamp, rows sorted), so a rebuild from the same inputs gives the same bytes
 and ``git diff`` shows only real changes. Each table is registered, with its
 source, release and caveats, in :mod:`ratekit.reference`.
@@ -16,7 +17,9 @@ What each table keeps, and why:
     incremental: Bhatnagar 2022), listed in :data:`_ADDED_COST_ROWS`.
 ``visit_costs.csv``
     Cost of an ED visit and of the office / urgent-care / retail visit that
-    replaces it, from ``facts/ed_visit_cost_facts.csv`` and ``guides/domain.md``.
+    replaces it: the published figures listed in :data:`_VISIT_COST_ROWS`, each
+    with its citation (typed in from ``facts/ed_visit_cost_facts.csv``; the
+    UnitedHealth Group 2019 figures as the report is commonly quoted).
 ``cpi_medical_care.csv``
     BLS CPI-U Medical care (CUUR0000SAM) annual averages 2000-2025 with the
     verification status of each year.
@@ -34,32 +37,13 @@ What each table keeps, and why:
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from . import config
-
-#: Where the tables go, relative to ``config.REFERENCE_DIR``.
-SUBDIR = "leverage"
-
-#: CDC PLACES measure for each condition in ``client.CONDITIONS`` (None: no PLACES measure).
-PLACES_MEASURES: dict[str, str | None] = {
-    "hypertension": "BPHIGH",
-    "hyperlipidemia": "HIGHCHOL",
-    "diabetes": "DIABETES",
-    "obesity": "OBESITY",
-    "ischemic_heart_disease": "CHD",
-    "heart_failure": None,
-    "afib": None,
-    "copd": "COPD",
-    "asthma": "CASTHMA",
-    "ckd": "KIDNEY",
-    "depression": "DEPRESSION",
-    "stroke_tia": "STROKE",
-}
+from .. import config
+from ..leverage.local import PLACES_MEASURES
 
 #: CCW condition name (column ``condition_column_name``) for each ratekit condition.
 CCW_CONDITIONS: dict[str, str] = {
@@ -161,10 +145,12 @@ _VISIT_COST_ROWS: list[dict] = [
                  "HCUP Statistical Brief #268, AHRQ, Dec 2020",
      "url": "https://hcup-us.ahrq.gov/reports/statbriefs/sb268-ED-Costs-2017.jsp",
      "caveat": "computed here: $76.3 billion / 144.8 million visits; cost (cost-to-charge ratios), not payment"},
-    {"key": "ed_hcup_cost_2017_children", "setting": "emergency department", "measure": "hospital cost per visit, age 0-17",
+    {"key": "ed_hcup_cost_2017_children", "setting": "emergency department",
+     "measure": "hospital cost per visit, age 0-17",
      "value_usd": 290.0, "dollar_year": 2017, "citation": "HCUP Statistical Brief #268 (Moore & Liang 2020)",
      "url": "https://www.ncbi.nlm.nih.gov/books/NBK566654/", "caveat": "cost, not payment"},
-    {"key": "ed_hcup_cost_2017_65plus", "setting": "emergency department", "measure": "hospital cost per visit, age 65+",
+    {"key": "ed_hcup_cost_2017_65plus", "setting": "emergency department",
+     "measure": "hospital cost per visit, age 65+",
      "value_usd": 690.0, "dollar_year": 2017, "citation": "HCUP Statistical Brief #268 (Moore & Liang 2020)",
      "url": "https://www.ncbi.nlm.nih.gov/books/NBK566654/", "caveat": "cost, not payment"},
     {"key": "ed_mehrotra_episode", "setting": "emergency department",
@@ -185,7 +171,8 @@ _VISIT_COST_ROWS: list[dict] = [
     {"key": "ed_uhg_2019", "setting": "emergency department", "measure": "average ED visit cost, privately insured",
      "value_usd": 2032.0, "dollar_year": 2019,
      "citation": "UnitedHealth Group. The High Cost of Avoidable Hospital Emergency Department Visits, 2019",
-     "url": "", "caveat": "industry report; figure from ratekit's domain guide; claims year not verified (report year used)"},
+     "url": "", "caveat": "industry report, figure as commonly quoted (the report itself not read); claims year not "
+                "verified (report year used)"},
     {"key": "office_uhg_2019", "setting": "physician office", "measure": "average office visit cost, privately insured",
      "value_usd": 167.0, "dollar_year": 2019, "citation": "UnitedHealth Group 2019 (as above)", "url": "",
      "caveat": "as above"},
@@ -341,8 +328,8 @@ def build_condition_icd10() -> pd.DataFrame:
 
 
 def build(out_dir: Path | None = None) -> list[Path]:
-    """Write every leverage table; return the paths written."""
-    out = Path(out_dir) if out_dir is not None else config.REFERENCE_DIR / SUBDIR
+    """Write every leverage table to ``out_dir`` (default ``config.LEVERAGE_REFERENCE_DIR``); return the paths."""
+    out = Path(out_dir) if out_dir is not None else config.LEVERAGE_REFERENCE_DIR
     out.mkdir(parents=True, exist_ok=True)
     gz = {"method": "gzip", "mtime": 0}
     county, national = build_places()
@@ -362,17 +349,3 @@ def build(out_dir: Path | None = None) -> list[Path]:
         frame.to_csv(path, index=False, compression=compression, lineterminator="\n")
         written.append(path)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: rebuild the tables and print their sizes."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default data/reference/leverage)")
-    args = parser.parse_args(argv)
-    for path in build(args.out):
-        print(f"{path.stat().st_size:>9,d}  {path}")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

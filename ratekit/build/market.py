@@ -1,18 +1,18 @@
-"""Rebuild ``data/reference/market/`` from the raw public facts.
+"""Build step ``market``: the market benchmarks of ``data/reference/market/``, from the raw public facts.
 
-Run ``python -m ratekit._build_market``. The outputs are committed; a fresh
-clone never needs the raw files.
+Run ``python -m ratekit.build market`` (reads ``config.PUBLIC_DATA_DIR``; writes
+``config.MARKET_REFERENCE_DIR``). The outputs are committed, and registered in :mod:`ratekit.reference`
+(``medicaid_fee_index``, ``commercial_by_specialty``); a fresh clone never needs the raw files.
 """
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pandas as pd
 
-from . import config
-
-OUT = config.REFERENCE_DIR / "market"
+from .. import config
 
 #: FAIR Health / Urban Institute specialty labels (as in commercial_ma_vs_medicare.csv) -> ratekit specialty keys.
 _SPECIALTY_LABELS = {
@@ -29,7 +29,7 @@ def build_medicaid_index() -> pd.DataFrame:
     facts = pd.read_csv(config.PUBLIC_DATA_DIR / "facts" / "medicaid_medicare_fee_index.csv", dtype=str)
     places = pd.read_csv(config.PUBLIC_DATA_DIR / "places" / "places_2022_county_chronic_subset.csv", dtype=str,
                          usecols=["StateAbbr", "StateDesc"]).drop_duplicates()
-    abbr = dict(zip(places["StateDesc"], places["StateAbbr"])) | {"US national": "US"}
+    abbr = dict(zip(places["StateDesc"], places["StateAbbr"], strict=True)) | {"US national": "US"}
     rows = facts[(facts["year"] == "2024")].copy()
     rows["measure"] = rows["metric"].str.extract(r"index, (.+)$")[0]
     rows = rows[rows["measure"].isin(["all services", "primary care"])]
@@ -50,20 +50,18 @@ def build_commercial_by_specialty() -> pd.DataFrame:
         hit = facts[facts["metric"].str.endswith(label, na=False)
                     | facts["metric"].str.contains(f"codes\\), {label}", na=False, regex=True)]
         if hit.empty:
-            raise SystemExit(f"no commercial ratio for {label!r} in the facts file")
+            raise ValueError(f"no commercial ratio for {label!r} in the facts file")
         first = hit.iloc[0]
         rows.append({"specialty": key, "ratio": float(first["value"]) / 100, "year": first["year"],
                      "source": first["source"]})
     return pd.DataFrame(rows)
 
 
-def main() -> None:
-    """Write the market tables."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    build_medicaid_index().to_csv(OUT / "medicaid_fee_index_2024.csv", index=False, quoting=csv.QUOTE_MINIMAL)
-    build_commercial_by_specialty().to_csv(OUT / "commercial_to_medicare_by_specialty.csv", index=False)
-    print(f"wrote {OUT}")
-
-
-if __name__ == "__main__":
-    main()
+def build(out_dir: Path | None = None) -> list[Path]:
+    """Write the market tables to ``out_dir`` (default ``config.MARKET_REFERENCE_DIR``); return the paths written."""
+    out = Path(out_dir) if out_dir is not None else config.MARKET_REFERENCE_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    medicaid, commercial = out / "medicaid_fee_index_2024.csv", out / "commercial_to_medicare_by_specialty.csv"
+    build_medicaid_index().to_csv(medicaid, index=False, quoting=csv.QUOTE_MINIMAL)
+    build_commercial_by_specialty().to_csv(commercial, index=False)
+    return [medicaid, commercial]

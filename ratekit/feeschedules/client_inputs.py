@@ -1,0 +1,241 @@
+"""A whole client's inputs: every fee schedule and the utilization read, checked and priced (:func:`read_client`).
+
+What ``ratekit validate``, :func:`ratekit.analysis.analyse` and the batch renderer's input check all
+call. It never raises for a problem in the client's files: each becomes a
+:class:`~ratekit.errors.Problem` in :attr:`ClientInputs.problems`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import medicare
+from ..client import Client, normalise_name
+from ..errors import Problem, Problems, RatekitError
+from .contracts import _contract_rows, resolve_percent_of_medicare
+from .schedules import RATE_COLUMNS, _check_rows, _fields, _label
+from .tables import _read_table
+from .utilization import UTILIZATION_COLUMNS, read_utilization
+
+#: Medicare status codes (RVU25D.pdf, Attachment A) in plain words, for "not payable" warnings.
+STATUS_WORDS: dict[str, str] = {
+    "B": "bundled into other services", "C": "priced by the Medicare contractor", "D": "deleted",
+    "E": "excluded from the fee schedule by regulation", "I": "not valid for Medicare (another code is used)",
+    "J": "anesthesia service", "M": "a measurement code, not paid", "N": "not covered by Medicare",
+    "P": "bundled or excluded", "X": "excluded by statute",
+}
+
+
+@dataclass
+class ClientInputs(Problems):
+    """One client's fee schedules and utilization, read, checked and priced.
+
+    Attributes
+    ----------
+    client : Client
+    release : str or None
+        The Medicare PFS release benchmarked against (None if it could not be found).
+    locality : ratekit.medicare.Locality or None
+        The client's Medicare locality (None if it could not be found).
+    rates : DataFrame
+        :data:`RATE_COLUMNS`, percent-of-Medicare rows priced in dollars.
+    utilization : DataFrame
+        :data:`UTILIZATION_COLUMNS`.
+    medicare : DataFrame
+        :func:`ratekit.medicare.price` of every code in ``rates`` and ``utilization`` at the locality.
+    problems : list of Problem
+        Every error and warning, client.yaml first, then file by file.
+    """
+
+    client: Client
+    release: str | None
+    locality: "medicare.Locality | None"
+    rates: pd.DataFrame
+    utilization: pd.DataFrame
+    medicare: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def raise_for_errors(self) -> "ClientInputs":
+        """Raise :class:`RatekitError` listing every problem when any is an error; else return self."""
+        if not self.ok:
+            raise RatekitError(self.problems, context=f"client {self.client.client_id!r} has problems in its input "
+                                                      "files:")
+        return self
+
+
+def medicare_release_for(client: Client) -> str:
+    """The client's Medicare release: ``medicare_release`` if given, else the newest of ``benchmark_year``."""
+    return client.medicare_release or medicare.newest_release(client.benchmark_year)
+
+
+def payer_lookup(client: Client) -> dict[str, str]:
+    """Normalised payer name or alias -> the payer's name in client.yaml."""
+    out = {}
+    for payer in client.payers:
+        for label in (payer.name, *payer.aliases):
+            out[normalise_name(label)] = payer.name
+    return out
+
+
+def _problems_of(exc: RatekitError) -> list[Problem]:
+    return [p if isinstance(p, Problem) else Problem("(input)", str(p)) for p in exc.problems]
+
+
+def _read_fee_schedules(client: Client, lookup: dict[str, str]) -> tuple[pd.DataFrame, list[Problem], set, dict]:
+    """Every payer's fee schedule, unpriced. Returns rates, problems, payers whose file failed, code headers.
+
+    Each file is only turned into text per field; the checks then run once over every payer's rows.
+    """
+    frames, problems, failed, code_headers = [], [], set(), {}
+    books: dict = {}
+    seen: set[str] = set()
+    for payer in client.payers:
+        if not payer.fee_schedule:
+            continue
+        fname = f"{client.client_id}/{payer.fee_schedule_file}"
+        try:
+            raw = _read_table(client.path(payer.fee_schedule_file), payer.sheet, fname, books)
+            fields, found = _fields(raw, fname=fname, sheet=payer.sheet, payer=payer.name, lookup=lookup)
+            frames.append(fields)
+            code_headers[(fname, payer.sheet or "")] = fields.attrs["code_column"]
+        except RatekitError as exc:
+            found = _problems_of(exc)
+            failed.add(payer.name)
+        for p in found:  # a file shared by several payers reports its problems once
+            if str(p) not in seen:
+                seen.add(str(p))
+                problems.append(p)
+    if frames:
+        rates, found = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
+        problems += found
+    else:
+        rates = _empty_rates()
+    # list them payer by payer as client.yaml orders them, then sheet and row
+    order: dict[str, int] = {}
+    for payer in client.payers:
+        order.setdefault(f"{client.client_id}/{payer.fee_schedule_file}", len(order))
+    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.sheet or "", p.row or 0))
+    return rates, problems, failed, code_headers
+
+
+def _empty_rates() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("rate", "contract_percent", "row") else
+                                      "datetime64[us]" if c == "effective_date" else "str")
+                         for c in RATE_COLUMNS})
+
+
+def _empty_utilization() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "units" else "int64" if c == "row" else "str")
+                         for c in UTILIZATION_COLUMNS})
+
+
+def _pfs_warnings(rates: pd.DataFrame, prices: pd.DataFrame, release: str, code_headers: dict) -> list[Problem]:
+    """Warnings for fee-schedule rows whose code Medicare does not price in the row's setting."""
+    if rates.empty:
+        return []
+    rows = rates[rates["rate_basis"] == "flat"]
+    known = set(prices["hcpcs"])
+    table = rows.merge(prices[["hcpcs", "modifier", "status", "nonfacility_amount", "facility_amount"]],
+                       on=["hcpcs", "modifier"], how="left")
+    nf, fa = table["nonfacility_amount"], table["facility_amount"]
+    amount = np.where(table["setting"] == "facility", fa, np.where(table["setting"] == "nonfacility", nf,
+                                                                  nf.fillna(fa)))
+    flagged = table[table["status"].isna() | ~table["status"].isin(medicare.PAID_STATUSES) | pd.isna(amount)]
+    out = []
+    for r in flagged.itertuples():
+        label = _label(r.hcpcs, r.modifier)
+        if r.hcpcs not in known:
+            message = f"code {label} is not in the Medicare Physician Fee Schedule ({release})"
+            fix = "check the code; its rate is kept but has no percent of Medicare"
+        elif pd.isna(r.status):
+            message = f"code {r.hcpcs} has no modifier {r.modifier} in the Medicare Physician Fee Schedule ({release})"
+            fix = "Medicare prices the global service, 26 (professional) and TC (technical); check the modifier"
+        elif r.status not in medicare.PAID_STATUSES:
+            message = (f"Medicare does not pay code {label} under the fee schedule (status {r.status}: "
+                       f"{STATUS_WORDS.get(r.status, 'not paid')})")
+            fix = "the rate is kept but has no percent of Medicare"
+        else:
+            where = {"facility": "facility ", "nonfacility": "non-facility "}.get(r.setting, "")
+            message = f"Medicare pays no {where}amount for code {label} (CMS marks the setting NA)"
+            fix = "check the code and setting; the rate is kept but has no percent of Medicare"
+        out.append(Problem(r.file, message, sheet=r.sheet or None, row=int(r.row),
+                           column=code_headers.get((r.file, r.sheet)), value=r.hcpcs, severity="warning", fix=fix))
+    return out
+
+
+def _volume_without_rate(utilization: pd.DataFrame, rates: pd.DataFrame, fname: str, failed: set) -> list[Problem]:
+    """A warning per payer, code and setting billed with units but no rate from the payer."""
+    billed = utilization[(utilization["units"] > 0) & ~utilization["payer"].isin(failed)]
+    if billed.empty:
+        return []
+    specific = rates.loc[rates["setting"] != "", ["payer", "hcpcs", "modifier", "setting"]]
+    generic = rates.loc[rates["setting"] == "", ["payer", "hcpcs", "modifier"]]
+    has = billed.merge(specific.drop_duplicates().assign(_s=True), how="left",
+                       on=["payer", "hcpcs", "modifier", "setting"])
+    has = has.merge(generic.drop_duplicates().assign(_g=True), how="left", on=["payer", "hcpcs", "modifier"])
+    missing = has[has["_s"].isna() & has["_g"].isna()]
+    return [Problem(fname, f"{r.units:,.0f} units of "
+                           f"{_label(r.hcpcs, r.modifier, r.setting if r.setting == 'facility' else '')}"
+                           f" billed to {r.payer}, who has no rate for it", row=int(r.row), value=r.hcpcs,
+                    severity="warning", fix=f"add the code to {r.payer}'s fee schedule, or check the payer and code")
+            for r in missing.itertuples()]
+
+
+def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
+    """Read, check and price a client's fee schedules and utilization, collecting every problem.
+
+    Never raises for a problem in the client's files: each becomes a
+    :class:`~ratekit.errors.Problem` in ``problems`` (call :meth:`ClientInputs.raise_for_errors`).
+
+    Steps: locate the client's Medicare locality; read each payer's fee schedule (rate in force on
+    ``client.as_of``); read the utilization (payer names through aliases); add each whole-payer
+    ``contract:`` for the codes billed to the payer that its fee schedule lacks; price every
+    percent-of-Medicare line (:func:`resolve_percent_of_medicare`); price every code once at the
+    locality; warn about codes Medicare does not pay and units billed with no rate.
+
+    Parameters
+    ----------
+    client : Client
+    release : str, optional
+        The Medicare release to benchmark against (default :func:`medicare_release_for`).
+    """
+    problems: list[Problem] = list(client.warnings)
+    lookup = payer_lookup(client)
+    locality = None
+    try:
+        release = release or medicare_release_for(client)
+        locality = medicare.locate(zip_code=client.zip, locality=client.locality, release=release)
+    except RatekitError as exc:
+        problems += _problems_of(exc)
+
+    rates, found, failed, code_headers = _read_fee_schedules(client, lookup)
+    problems += found
+    ufile = f"{client.client_id}/{client.utilization}"
+    try:
+        utilization, found = read_utilization(client.path(client.utilization), lookup=lookup, display_name=ufile)
+    except RatekitError as exc:
+        utilization, found = _empty_utilization(), _problems_of(exc)
+    problems += found
+    contracts, found = _contract_rows(client, rates, utilization)
+    problems += found
+    if len(contracts):
+        rates = pd.concat([rates, contracts], ignore_index=True)
+
+    prices = None
+    if locality is not None:
+        rates, found = resolve_percent_of_medicare(rates, locality_id=locality.locality_id, release=release,
+                                                   utilization=utilization)
+        problems += found
+        codes = np.union1d(rates["hcpcs"].unique(), utilization["hcpcs"].unique()).tolist()
+        prices = medicare.price(release, localities=[locality.locality_id], codes=codes)
+        problems += _pfs_warnings(rates, prices, release, code_headers)
+        problems += _volume_without_rate(utilization, rates, ufile, failed)
+    else:
+        rates = rates[rates["rate_basis"] == "flat"].reset_index(drop=True)
+    if prices is None:
+        prices = pd.DataFrame(columns=list(medicare.COLUMNS) + ["locality_id"])
+    return ClientInputs(client=client, release=release, locality=locality, rates=rates.reset_index(drop=True),
+                        utilization=utilization, medicare=prices, problems=problems)
