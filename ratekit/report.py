@@ -20,6 +20,7 @@ from . import benchmark as bm
 from . import reference
 from .analysis import ClientAnalysis, LeverageAnalysis
 from .benchmark import code_label, code_table
+from .errors import summarise
 from .formatting import BENCHMARK_LABELS, count, feature_names, join_names, kind_label, money_nearest, pct
 from .leverage import er_savings_by_payer
 
@@ -372,8 +373,9 @@ def warnings_html(analysis: ClientAnalysis) -> str:
     """The warnings found in the client's files, one per line (for the analyst; escaped)."""
     if not analysis.warnings:
         return '<p class="rk-note">No warnings in the client\'s files.</p>'
-    items = "".join(f"<li>{esc(p)}</li>" for p in analysis.warnings)
-    return f'<p class="rk-note">{len(analysis.warnings)} warning(s) in the client\'s files:</p><ul>{items}</ul>'
+    items = "".join(f"<li>{esc(line)}</li>" for line in summarise(analysis.warnings))
+    return (f'<p class="rk-note">{len(analysis.warnings)} warning(s) in the client\'s files, one line per kind '
+            f'per file (<code>ratekit validate --all</code> lists each):</p><ul>{items}</ul>')
 
 
 def source_keys(analysis: ClientAnalysis) -> list[str]:

@@ -114,7 +114,10 @@ def _read_fee_schedules(client: Client, lookup: dict[str, str]) -> tuple[pd.Data
                 problems.append(p)
     if frames:
         rates, found, variants = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
-        problems += found
+        for p in found:  # a row of a shared file read for each payer (a totals row) is reported once
+            if str(p) not in seen:
+                seen.add(str(p))
+                problems.append(p)
     else:
         rates = variants = _empty_rates()
     # list them payer by payer as client.yaml orders them, then sheet and row

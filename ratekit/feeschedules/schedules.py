@@ -436,7 +436,7 @@ def _one_rate_per_pricing_modifier(rates: pd.DataFrame) -> tuple[pd.DataFrame, p
     if not many.any():
         return rates, rates.iloc[:0], []
     keep = pd.Series(True, index=rates.index)
-    merged_others = {}
+    merged_others, merged = {}, []
     problems = []
     for _, group in rates[many].groupby(key, sort=False, dropna=False):
         base = group[group["other_modifiers"] == ""]
@@ -446,6 +446,7 @@ def _one_rate_per_pricing_modifier(rates: pd.DataFrame) -> tuple[pd.DataFrame, p
         keep[group.index[1:]] = False
         if len(group[["rate_basis", "rate", "contract_percent", "medicare_release"]].drop_duplicates()) == 1:
             merged_others[group.index[0]] = ", ".join(dict.fromkeys(group["other_modifiers"]))
+            merged.extend(group.index[1:])  # one rate: nothing left out
         else:
             first = group.iloc[0]
             problems.append(Problem(
@@ -454,7 +455,7 @@ def _one_rate_per_pricing_modifier(rates: pd.DataFrame) -> tuple[pd.DataFrame, p
                 row=int(first.row), column=first["_col_rate"] or None,
                 value=", ".join(f"{r.other_modifiers} {_shown_rate(r)}" for r in group.itertuples()),
                 severity="warning", fix="add the rate without modifiers, if the payer has one"))
-    variants = rates[~keep]
+    variants = rates[~keep & ~rates.index.isin(merged)]
     out = rates[keep].copy()
     for i, others in merged_others.items():
         out.loc[i, "other_modifiers"] = others
