@@ -37,8 +37,10 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from . import parameters
+
 #: Benchmarks a payer can be brought up to (see the module docstring).
-BENCHMARKS: tuple[str, ...] = ("median", "best", "mean_of_others", "target")
+BENCHMARKS: tuple[str, ...] = parameters.BENCHMARKS
 
 COMPARISON_COLUMNS = ["payer", "hcpcs", "modifier", "setting", "rate", "medicare_amount", "pct_of_medicare",
                       "units", "revenue", "medicare_revenue", "rate_basis"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from . import config, identifiers
+from . import config, identifiers, parameters
 from .errors import Problem, RatekitError
 
 CLIENT_FILE = "client.yaml"
@@ -412,6 +412,12 @@ def _parse_contract(value, key: str, err) -> Contract | None:
     if float(text) < 10:
         err(f"{key}.percent_of_medicare", "the percent of Medicare is written as a percent", pct,
             f"write {float(text) * 100:g} for {float(text) * 100:g}% of Medicare")
+        return None
+    try:  # the bounds every percent parameter has (ratekit.parameters)
+        parameters.percent_of_medicare(text, name=f"{key}.percent_of_medicare")
+    except RatekitError as exc:
+        bad = exc.problems[0]
+        err(f"{key}.percent_of_medicare", bad.message, pct, bad.fix)
         return None
     release = value.get("medicare_release")
     if release is not None:
