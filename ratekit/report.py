@@ -369,8 +369,31 @@ def peer_group_reading(analysis: ClientAnalysis) -> str:
     return text + (": " + " and ".join(moves) if moves else "") + "."
 
 
+def na_note(analysis: ClientAnalysis) -> str:
+    """A sentence on the comparisons that rest on a setting CMS marks NA ("" when none), for the analyst's notes."""
+    c = analysis.comparison
+    if "medicare_na" not in c:
+        return ""
+    rows = c[c["medicare_na"] & c["rate"].notna() & (c["units"] > 0)]
+    if rows.empty:
+        return ""
+    labels = sorted(set(code_label(rows["hcpcs"], rows["modifier"], rows["setting"])))
+    shown = join_names(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+    what = "1 code billed in a setting CMS marks NA is" if len(labels) == 1 else \
+        f"{len(labels):,} codes billed in a setting CMS marks NA are"
+    return (f"{what} compared with the amount CMS pays there, the other setting's, as CMS's payment files print it: "
+            f"{shown}.")
+
+
 def warnings_html(analysis: ClientAnalysis) -> str:
-    """The warnings found in the client's files, one per line (for the analyst; escaped)."""
+    """The warnings found in the client's files, one line per kind per file (for the analyst; escaped)."""
+    note = na_note(analysis)
+    if note:
+        return f'<p class="rk-note">{esc(note)}</p>' + _warnings_list(analysis)
+    return _warnings_list(analysis)
+
+
+def _warnings_list(analysis: ClientAnalysis) -> str:
     if not analysis.warnings:
         return '<p class="rk-note">No warnings in the client\'s files.</p>'
     items = "".join(f"<li>{esc(line)}</li>" for line in summarise(analysis.warnings))

@@ -120,3 +120,22 @@ def test_small_real_world_files(tmp_path):
     assert rate_of(inputs, code="99214")["rate"] == 150.0
     assert rate_of(inputs, code="99213")["rate"] == 95.0  # the rate without 25 is benchmarked
     assert [p.message for p in inputs.errors] == ["the row has more than one pricing modifier (26, TC, 53)"]
+
+
+def test_a_rate_in_a_setting_cms_marks_na_is_compared_with_what_cms_pays_there(tmp_path):
+    from ratekit import report
+
+    fee = "CPT,Modifier1,POS,Fee\n71046,,22,40.00\n71046,26,22,12.00\n99213,,11,100\n99214,,11,140\n"
+    util = ("payer,code,modifier,place of service,units\nAlpha Health,71046,,22,10\nAlpha Health,71046,26,22,10\n"
+            "Alpha Health,99213,,11,100\nBeta Care,99213,,11,100\n")
+    inputs = tiny_inputs(tmp_path, fee, util=util)
+    result = analysis.analyse_inputs(inputs)
+    c = result.comparison.set_index(["payer", "hcpcs", "modifier", "setting"])
+    glob = c.loc[("Alpha Health", "71046", "", "facility")]
+    prices = inputs.medicare.set_index(["hcpcs", "modifier"])
+    # CMS marks 71046's facility setting NA (RVU25D) and pays the non-facility amount there; 71046-26 has both
+    assert bool(glob["medicare_na"]) and glob["medicare_amount"] == prices.loc[("71046", ""), "nonfacility_amount"]
+    assert not c.loc[("Alpha Health", "71046", "26", "facility"), "medicare_na"]
+    assert report.na_note(result) == ("1 code billed in a setting CMS marks NA is compared with the amount CMS pays "
+                                      "there, the other setting's, as CMS's payment files print it: 71046 (facility).")
+    assert "71046 (facility)" in report.warnings_html(result)
