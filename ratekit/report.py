@@ -23,6 +23,7 @@ from .benchmark import code_label, code_table
 from .errors import summarise
 from .formatting import BENCHMARK_LABELS, count, feature_names, join_names, kind_label, money_nearest, pct
 from .leverage import er_savings_by_payer
+from .medicare import GPCI_METHODS
 
 #: A payer whose percent of Medicare spans at least this much across its codes is called out (0.25 = 25 points).
 WIDE_SPREAD = 0.25
@@ -67,12 +68,23 @@ def headline(analysis: ClientAnalysis) -> str:
             f"Medicare) would add {money_nearest(top['dollars_a_year'])} a year.")
 
 
+def gpci_basis(release) -> str:
+    """Which GPCIs price the release's amounts and how they were obtained, in one sentence (report header, workbook)."""
+    how = GPCI_METHODS.get(getattr(release, "gpci_method", ""), "")
+    if not how:
+        return ""
+    source = getattr(release, "gpci_source", "")
+    return (f"Medicare {release.name} amounts use the {release.gpci_year} GPCIs of the client's locality ({how}"
+            f"{f'; {source}' if source else ''}).")
+
+
 def summary_html(analysis: ClientAnalysis) -> str:
     """The report's opening block: who, where, which Medicare release, the headline."""
     c, loc, rel = analysis.client, analysis.locality, analysis.release
     synthetic = ('<p class="rk-synthetic"><strong>Synthetic sample practice:</strong> every figure in this '
                  'report is invented for demonstration.</p>') if c.synthetic else ""
-    note = f'<p class="rk-note">{esc(rel.gpci_note)}</p>' if getattr(rel, "gpci_note", "") else ""
+    note = f'<p class="rk-note">{esc(rel.gpci_note or gpci_basis(rel))}</p>' if getattr(rel, "gpci_note", "") or \
+        gpci_basis(rel) else ""
     total = analysis.total_gap
     payers_below = int((analysis.gaps["dollars_a_year"] > 0).sum())
     return (

@@ -139,3 +139,15 @@ def test_a_rate_in_a_setting_cms_marks_na_is_compared_with_what_cms_pays_there(t
     assert report.na_note(result) == ("1 code billed in a setting CMS marks NA is compared with the amount CMS pays "
                                       "there, the other setting's, as CMS's payment files print it: 71046 (facility).")
     assert "71046 (facility)" in report.warnings_html(result)
+
+
+def test_the_gpci_basis_is_stated_in_the_report_header_and_the_workbook():
+    from ratekit import export, report
+
+    _, result = _two_payer()
+    said = ("Medicare 2026C amounts use the 2026 GPCIs of the client's locality (derived from CMS's own published "
+            "payment amounts; 2026B/PFREV26B.txt).")
+    assert report.gpci_basis(result.release) == said
+    assert said.replace("'", "&#x27;") in report.summary_html(result)
+    about = export.analysis_tables(result)["About"].set_index("item")["value"]
+    assert about["Medicare GPCIs"] == said
