@@ -151,3 +151,22 @@ def test_the_gpci_basis_is_stated_in_the_report_header_and_the_workbook():
     assert said.replace("'", "&#x27;") in report.summary_html(result)
     about = export.analysis_tables(result)["About"].set_index("item")["value"]
     assert about["Medicare GPCIs"] == said
+
+
+def test_utilization_with_modifier_columns_keys_units_on_the_pricing_modifier(tmp_path):
+    util = ("payer,code,Modifier1,Modifier2,POS,units\nAlpha Health,20610,LT,,11,5\nAlpha Health,20610,RT,59,11,3\n"
+            "Alpha Health,71046,26,,22,4\nAlpha Health,99213,25,,11,10\nBeta Care,99213,,,11,1\n")
+    inputs = tiny_inputs(tmp_path, "code,rate\n99213,100\n99214,150\n20610,80\n", util=util)
+    u = inputs.utilization.set_index(["payer", "hcpcs", "modifier", "setting"])["units"]
+    # LT (5) and RT-59 (3) are units of 20610; 26 keys the professional component; 25 is 99213's
+    assert u[("Alpha Health", "20610", "", "nonfacility")] == 8
+    assert u[("Alpha Health", "71046", "26", "facility")] == 4
+    assert u[("Alpha Health", "99213", "", "nonfacility")] == 10
+
+
+def test_duplicates_beside_an_effective_column_no_longer_crash(tmp_path):
+    # before: "ratekit could not check this folder (ValueError: Length of values (5) does not match length of index
+    # (4))" (issue 15): the effective column was not carried through the removal of the repeated row
+    fee = "CPT,Modifier1,Fee,Effective\n99213,,100,2025-01-01\n99213,,100,2025-01-01\n99214,,150,2025-01-01\n"
+    report = validate_client_dir(tiny_inputs(tmp_path, fee).client.root)
+    assert report.ok and [p.message for p in report.warnings] == ["code 99213 is listed twice with the same rate"]
