@@ -108,7 +108,8 @@ def _code_info(text: str) -> tuple[str, bool]:
 
 def is_total(text: str) -> bool:
     """True for the code cell of a totals row ("Total", "Grand Total", "Totals:")."""
-    return bool(_TOTAL.match(text.strip()))
+    text = text.strip()
+    return bool(text) and text[0] in "GgSsTt" and bool(_TOTAL.match(text))
 
 
 def is_numeric_code(text: str) -> bool:
@@ -242,8 +243,12 @@ def _rate_cells(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     amount = np.full(len(cells), np.nan)
     year = np.full(len(cells), "", dtype=object)
     blank = (cells == "").to_numpy()
-    cells = cells.str.replace(_CURRENCY, "", regex=True)
     money = cells.str.match(_MONEY).fillna(False).to_numpy(dtype=bool) & ~blank
+    worded = ~money & ~blank  # "120.00 USD", "USD 95": only these few go through the currency pattern
+    if worded.any():
+        cells = cells.copy()
+        cells[worded] = cells[worded].str.replace(_CURRENCY, "", regex=True)
+        money[worded] = cells[worded].str.match(_MONEY).fillna(False).to_numpy(dtype=bool)
     if money.any():
         m = cells[money]
         negative = ((m.str.startswith("(") & m.str.endswith(")")) | m.str.contains("-", regex=False)).to_numpy()

@@ -116,10 +116,14 @@ def _fields(raw: pd.DataFrame, *, fname: str, sheet: str | None, payer: str,
         out[f"col_{name}"] = np.full(n, str(cols.get(name, "")), dtype=object)
     # a totals row: "Total" in its code cell, or a blank code with "Total" in another cell (a label column)
     total = np.zeros(n, dtype=bool)
+    fielded = {str(v) for k, v in cols.items() if k not in ("hcpcs", "payer")}  # rates, dates, modifiers, POS
     for column in table.columns:
+        if str(column) in fielded:
+            continue
         codes, uniq = _per_unique(_text(table[column]), is_total)
         total |= uniq[codes].astype(bool)
-    out["total_row"] = total & ((out["hcpcs"] == "") | np.array([is_total(t) for t in out["hcpcs"]], dtype=bool))
+    hcodes, htotal = _per_unique(pd.Series(out["hcpcs"], dtype=object), is_total)
+    out["total_row"] = total & ((out["hcpcs"] == "") | htotal[hcodes].astype(bool))
     fields = pd.DataFrame(out)
     problems: list[Problem] = []
     if "payer" in cols and lookup is not None:
