@@ -37,11 +37,13 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from . import parameters
+
 #: Benchmarks a payer can be brought up to (see the module docstring).
-BENCHMARKS: tuple[str, ...] = ("median", "best", "mean_of_others", "target")
+BENCHMARKS: tuple[str, ...] = parameters.BENCHMARKS
 
 COMPARISON_COLUMNS = ["payer", "hcpcs", "modifier", "setting", "rate", "medicare_amount", "pct_of_medicare",
-                      "units", "revenue", "medicare_revenue", "rate_basis"]
+                      "units", "revenue", "medicare_revenue", "rate_basis", "medicare_na"]
 _KEYS = ["payer", "hcpcs", "modifier", "setting"]
 
 #: Default small-sample thresholds of :func:`payer_index`.
@@ -82,7 +84,8 @@ def compare(rates: pd.DataFrame, medicare: pd.DataFrame, utilization: pd.DataFra
         setting's rate is the payer's rate for that setting, else its rate for both settings.
         ``medicare_amount`` is the amount of the row's setting; ``pct_of_medicare`` is NaN where
         Medicare pays no amount; ``units`` is 0 where the practice billed none; ``revenue = rate *
-        units`` and ``medicare_revenue = medicare_amount * units``.
+        units`` and ``medicare_revenue = medicare_amount * units``. ``medicare_na`` is True where CMS
+        marks the row's setting NA, so ``medicare_amount`` is the amount CMS pays there: the other setting's.
     """
     if setting not in ("nonfacility", "facility"):
         raise ValueError("setting must be 'nonfacility' or 'facility'")
@@ -100,10 +103,15 @@ def compare(rates: pd.DataFrame, medicare: pd.DataFrame, utilization: pd.DataFra
     table["rate"] = table["rate"].fillna(table["_rate"])
     table["rate_basis"] = table["rate_basis"].fillna(table["_basis"])
     table = table.merge(util, on=_KEYS, how="left")
-    amounts = medicare[["hcpcs", "modifier", "nonfacility_amount", "facility_amount"]]
+    flags = [c for c in ("nonfacility_na", "facility_na") if c in medicare]
+    amounts = medicare[["hcpcs", "modifier", "nonfacility_amount", "facility_amount", *flags]]
     table = table.merge(amounts, on=["hcpcs", "modifier"], how="left")
     table["medicare_amount"] = np.where(table["setting"] == "facility", table["facility_amount"],
                                         table["nonfacility_amount"])
+    # CMS marks the row's setting NA and pays the other setting's amount (ratekit.medicare prices it so)
+    na = (np.where(table["setting"] == "facility", table["facility_na"], table["nonfacility_na"])
+          if len(flags) == 2 else np.zeros(len(table), dtype=bool))
+    table["medicare_na"] = pd.Series(na, index=table.index).fillna(False).astype(bool)
     table["units"] = table["units"].fillna(0.0).astype(float)
     table["pct_of_medicare"] = table["rate"] / table["medicare_amount"].where(table["medicare_amount"] > 0)
     table["revenue"] = table["rate"] * table["units"]

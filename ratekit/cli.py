@@ -65,7 +65,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from . import validate
 
     report = validate.validate_client_dir(args.client_dir)
-    print(report.text())
+    print(report.text(every=args.all))
     return 0 if report.ok else 1
 
 
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="list every problem in a client folder; exit 1 on errors")
     p.add_argument("client_dir", type=Path)
+    p.add_argument("--all", action="store_true", help="list every warning, not one line per kind of warning per file")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("medicare", help="Medicare PFS amounts as CSV")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from . import config, identifiers
+from . import config, identifiers, parameters
 from .errors import Problem, RatekitError
 
 CLIENT_FILE = "client.yaml"
@@ -283,14 +283,17 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
                     "e.g. county_fips: \"17167\" (Sangamon County, IL)")
 
     year = raw.get("benchmark_year")
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        err("benchmark_year", "'benchmark_year' must be a year such as 2025", year, "add 'benchmark_year: 2025'")
-        year = 0
     release = raw.get("medicare_release")
     if release is not None:
         release = str(release).strip()
         if not identifiers.RELEASE.match(release):
             err("medicare_release", "a Medicare release is written YYYYQ, e.g. 2025D", release)
+        elif year is None:
+            year = int(release[:4])  # medicare_release alone: the benchmark year is the release's
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        err("benchmark_year", "'benchmark_year' must be a year such as 2026", year,
+            "add 'benchmark_year: 2026' or 'medicare_release: 2026C'")
+        year = 0
     bdate = raw.get("benchmark_date")
     if bdate is not None and not isinstance(bdate, dt.date):
         try:
@@ -409,6 +412,12 @@ def _parse_contract(value, key: str, err) -> Contract | None:
     if float(text) < 10:
         err(f"{key}.percent_of_medicare", "the percent of Medicare is written as a percent", pct,
             f"write {float(text) * 100:g} for {float(text) * 100:g}% of Medicare")
+        return None
+    try:  # the bounds every percent parameter has (ratekit.parameters)
+        parameters.percent_of_medicare(text, name=f"{key}.percent_of_medicare")
+    except RatekitError as exc:
+        bad = exc.problems[0]
+        err(f"{key}.percent_of_medicare", bad.message, pct, bad.fix)
         return None
     release = value.get("medicare_release")
     if release is not None:

@@ -8,6 +8,7 @@ a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -102,3 +103,60 @@ class Problems:
     def ok(self) -> bool:
         """True when there are no errors (warnings allowed)."""
         return not self.errors
+
+
+_VARYING = re.compile(r"\b(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})(?:-[0-9A-Z]{2})*\b(?: \((?:non-)?facility\))?|\d[\d,.]*")
+
+
+def _kind(problem: Problem) -> tuple:
+    """What kind of problem: its file, sheet, severity and message with codes and numbers masked."""
+    return problem.severity, problem.file, problem.sheet or "", _VARYING.sub("#", problem.message)
+
+
+def summarise(problems: Iterable[Problem], *, first: int = 5) -> list[str]:
+    """One line per kind of warning per file (count and first rows); every error on its own line.
+
+    A kind of warning is its file (and sheet) and its message with codes and numbers masked, so
+    "code 99215 has only rates effective after ..." and "code 99213 has only ..." are one kind.
+    A kind seen once prints as the problem itself. Lines keep the order each kind is first seen.
+
+    Parameters
+    ----------
+    problems : iterable of Problem
+    first : int
+        How many rows to name in a summary line.
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    lines: list[object] = []
+    for p in problems:
+        if p.severity == "error":
+            lines.append(p)
+            continue
+        key = _kind(p)
+        if key not in groups:
+            groups[key] = []
+            lines.append(key)
+        groups[key].append(p)
+    out = []
+    for item in lines:
+        if isinstance(item, Problem):
+            out.append(str(item))
+            continue
+        group = groups[item]
+        if len(group) == 1:
+            out.append(str(group[0]))
+            continue
+        head = group[0]
+        where = head.file + (f" [sheet {head.sheet!r}]" if head.sheet else "")
+        columns = {p.column for p in group}
+        if len(columns) == 1 and head.column:
+            where += f", column {head.column!r}"
+        rows = [p.row for p in group if p.row is not None]
+        n = len(group)
+        said = f"rows {', '.join(str(r) for r in rows[:first])}{', ...' if len(rows) > first else ''}" if rows else ""
+        same = all(p.message == head.message for p in group)
+        what = head.message if same else f"{head.message} (and {n - 1:,} more like it)"
+        value = f"; first value {head.value!r}" if head.value not in (None, "") else ""
+        text = f"{head.severity}: {where}: {what} [{n:,} times{': ' + said if said else ''}{value}]"
+        out.append(text + (f". Fix: {head.fix}" if head.fix else ""))
+    return out

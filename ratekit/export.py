@@ -56,9 +56,10 @@ def analysis_tables(analysis: ClientAnalysis) -> dict[str, pd.DataFrame]:
     """The sheets of the export: sheet name -> table (before neutralising)."""
     c = analysis.client
     about = pd.DataFrame({"item": [
-        "client", "client id", "Medicare release", "Medicare locality", "benchmark date", "benchmark",
-        "peer group", "payer index", "dollars a year", "code gaps", "what-if", "synthetic"], "value": [
+        "client", "client id", "Medicare release", "Medicare locality", "Medicare GPCIs", "benchmark date",
+        "benchmark", "peer group", "payer index", "dollars a year", "code gaps", "what-if", "synthetic"], "value": [
         c.name, c.client_id, analysis.release.name, f"{analysis.locality.name} ({analysis.locality.locality_id})",
+        getattr(analysis.release, "gpci_note", "") or report.gpci_basis(analysis.release),
         c.as_of.isoformat(), report.benchmark_sentence(analysis),
         "payers of the same kind" if analysis.within_kind else "all payers",
         "sum(rate x units) / sum(Medicare amount x units) over the payer's priced codes",

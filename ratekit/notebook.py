@@ -10,35 +10,48 @@ import io
 
 import matplotlib
 
+from . import parameters
 from .analysis import ClientAnalysis, analyse
-from .benchmark import BENCHMARKS
 from .client import check_client_id
 from .errors import Problem, RatekitError
 
 
 def check_parameters(client_id: str, clients_root: str = "", benchmark: str = "median",
-                     target_pct_of_medicare: float = 0.0) -> None:
-    """Raise :class:`RatekitError` naming each parameter with a wrong value."""
+                     target_pct_of_medicare: float | str = 0.0) -> tuple[str, str, float | None]:
+    """Check the parameters with :mod:`ratekit.parameters`; raise :class:`RatekitError` naming each wrong one.
+
+    Returns the clients root ("" for the sample), the benchmark's name and the target as a multiple of
+    Medicare (``target_pct_of_medicare`` is a percent: 130 or "130%" -> 1.3; None unless the benchmark is
+    ``target``).
+    """
     check_client_id(client_id)
-    problems = []
-    if benchmark not in BENCHMARKS:
-        problems.append(Problem("(notebook parameters)", f"benchmark must be one of {', '.join(BENCHMARKS)}",
-                                column="benchmark", value=benchmark))
-    if benchmark == "target" and not target_pct_of_medicare > 0:
-        problems.append(Problem("(notebook parameters)", "benchmark='target' needs target_pct_of_medicare > 0",
-                                column="target_pct_of_medicare", value=target_pct_of_medicare,
-                                fix="e.g. -p target_pct_of_medicare 1.3 for 130% of Medicare"))
+    problems, root, name, target = [], None, benchmark, None
+    where = "(notebook parameters)"
+    for check in ("clients_root", "benchmark", "target"):
+        try:
+            if check == "clients_root":
+                root = parameters.clients_root(clients_root, where=where)
+            elif check == "benchmark":
+                name = parameters.benchmark_name(benchmark, where=where)
+            elif name == "target":
+                if target_pct_of_medicare in (0, 0.0, "", None):
+                    raise RatekitError(Problem(where, "benchmark='target' needs target_pct_of_medicare",
+                                               column="target_pct_of_medicare", value=target_pct_of_medicare,
+                                               fix="e.g. -p target_pct_of_medicare 130 for 130% of Medicare"))
+                target = parameters.percent_of_medicare(target_pct_of_medicare, where=where) / 100
+        except RatekitError as exc:
+            problems += exc.problems
     if problems:
         raise RatekitError(problems)
+    return ("" if root is None else str(root)), name, target
 
 
 def analyse_from_parameters(client_id: str, clients_root: str = "", benchmark: str = "median",
-                            target_pct_of_medicare: float = 0.0) -> ClientAnalysis:
+                            target_pct_of_medicare: float | str = 0.0) -> ClientAnalysis:
     """Validate the notebook's parameters, set up charts for reports, and analyse the client."""
-    check_parameters(client_id, clients_root, benchmark, target_pct_of_medicare)
+    root, name, target = check_parameters(client_id, clients_root, benchmark, target_pct_of_medicare)
     _setup_charts()
-    return analyse(client_id, clients_root or None, benchmark_name=benchmark,
-                   target=target_pct_of_medicare if benchmark == "target" else None)
+    return analyse(client_id, root or None, benchmark_name=name, target=target)
 
 
 #: How report charts are drawn: text stays text in the SVG (selectable, sharp in print and on a phone, and

@@ -20,8 +20,10 @@ from . import benchmark as bm
 from . import reference
 from .analysis import ClientAnalysis, LeverageAnalysis
 from .benchmark import code_label, code_table
+from .errors import summarise
 from .formatting import BENCHMARK_LABELS, count, feature_names, join_names, kind_label, money_nearest, pct
 from .leverage import er_savings_by_payer
+from .medicare import GPCI_METHODS
 
 #: A payer whose percent of Medicare spans at least this much across its codes is called out (0.25 = 25 points).
 WIDE_SPREAD = 0.25
@@ -66,12 +68,23 @@ def headline(analysis: ClientAnalysis) -> str:
             f"Medicare) would add {money_nearest(top['dollars_a_year'])} a year.")
 
 
+def gpci_basis(release) -> str:
+    """Which GPCIs price the release's amounts and how they were obtained, in one sentence (report header, workbook)."""
+    how = GPCI_METHODS.get(getattr(release, "gpci_method", ""), "")
+    if not how:
+        return ""
+    source = getattr(release, "gpci_source", "")
+    return (f"Medicare {release.name} amounts use the {release.gpci_year} GPCIs of the client's locality ({how}"
+            f"{f'; {source}' if source else ''}).")
+
+
 def summary_html(analysis: ClientAnalysis) -> str:
     """The report's opening block: who, where, which Medicare release, the headline."""
     c, loc, rel = analysis.client, analysis.locality, analysis.release
     synthetic = ('<p class="rk-synthetic"><strong>Synthetic sample practice:</strong> every figure in this '
                  'report is invented for demonstration.</p>') if c.synthetic else ""
-    note = f'<p class="rk-note">{esc(rel.gpci_note)}</p>' if getattr(rel, "gpci_note", "") else ""
+    note = f'<p class="rk-note">{esc(rel.gpci_note or gpci_basis(rel))}</p>' if getattr(rel, "gpci_note", "") or \
+        gpci_basis(rel) else ""
     total = analysis.total_gap
     payers_below = int((analysis.gaps["dollars_a_year"] > 0).sum())
     return (
@@ -368,12 +381,36 @@ def peer_group_reading(analysis: ClientAnalysis) -> str:
     return text + (": " + " and ".join(moves) if moves else "") + "."
 
 
+def na_note(analysis: ClientAnalysis) -> str:
+    """A sentence on the comparisons that rest on a setting CMS marks NA ("" when none), for the analyst's notes."""
+    c = analysis.comparison
+    if "medicare_na" not in c:
+        return ""
+    rows = c[c["medicare_na"] & c["rate"].notna() & (c["units"] > 0)]
+    if rows.empty:
+        return ""
+    labels = sorted(set(code_label(rows["hcpcs"], rows["modifier"], rows["setting"])))
+    shown = join_names(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+    what = "1 code billed in a setting CMS marks NA is" if len(labels) == 1 else \
+        f"{len(labels):,} codes billed in a setting CMS marks NA are"
+    return (f"{what} compared with the amount CMS pays there, the other setting's, as CMS's payment files print it: "
+            f"{shown}.")
+
+
 def warnings_html(analysis: ClientAnalysis) -> str:
-    """The warnings found in the client's files, one per line (for the analyst; escaped)."""
+    """The warnings found in the client's files, one line per kind per file (for the analyst; escaped)."""
+    note = na_note(analysis)
+    if note:
+        return f'<p class="rk-note">{esc(note)}</p>' + _warnings_list(analysis)
+    return _warnings_list(analysis)
+
+
+def _warnings_list(analysis: ClientAnalysis) -> str:
     if not analysis.warnings:
         return '<p class="rk-note">No warnings in the client\'s files.</p>'
-    items = "".join(f"<li>{esc(p)}</li>" for p in analysis.warnings)
-    return f'<p class="rk-note">{len(analysis.warnings)} warning(s) in the client\'s files:</p><ul>{items}</ul>'
+    items = "".join(f"<li>{esc(line)}</li>" for line in summarise(analysis.warnings))
+    return (f'<p class="rk-note">{len(analysis.warnings)} warning(s) in the client\'s files, one line per kind '
+            f'per file (<code>ratekit validate --all</code> lists each):</p><ul>{items}</ul>')
 
 
 def source_keys(analysis: ClientAnalysis) -> list[str]:

@@ -20,7 +20,7 @@ The inputs are messy the way real ones are (the loader must cope): payers spelle
 alias and in upper case in the utilization; four header styles; dollar strings (``"$1,234.50"``);
 and per client, by position in the sample:
 
-0. an effective-date column with an old (2024), a current (2025) and a future (2026) rate for some
+0. an effective-date column with an old (2025), a current (2026) and a future (2027) rate for some
    codes, and a Medicare Advantage payer on a whole-payer contract (``contract:
    {percent_of_medicare: NN}``) with a short carve-out file;
 1. every payer's fee schedule in one workbook, a sheet per payer (numbers stored as numbers in
@@ -47,8 +47,8 @@ import yaml
 
 from . import medicare, reference
 
-SAMPLE_RELEASE = "2025D"
-BENCHMARK_YEAR = 2025
+SAMPLE_RELEASE = "2026C"
+BENCHMARK_YEAR = 2026
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ LOCATIONS = (
 )
 
 #: Code mix per specialty: (code, modifier, units per panel patient per year). Real CPT/HCPCS codes
-#: paid under the 2025 PFS in the office (non-facility) setting; no descriptors are shipped.
+#: paid under the 2026 PFS in the office (non-facility) setting; no descriptors are shipped.
 CODE_MIX: dict[str, tuple[tuple[str, str, float], ...]] = {
     "family_medicine": (
         ("99213", "", 1.10), ("99214", "", 0.85), ("99212", "", 0.15), ("99215", "", 0.08),
@@ -343,10 +343,13 @@ def _effective_dates_and_contract(*, fee_schedules, payers, drawn, multiples, ut
     for k, (code, mod, rate) in enumerate(drawn[j]):
         if k % 2 == 0:
             old = round(rate / float(rng.uniform(1.02, 1.06)), 2)
-            rows.append({code_col: code, mod_col: mod, rate_col: f"{old:.2f}", "Effective Date": "2024-01-01"})
-        rows.append({code_col: code, mod_col: mod, rate_col: table.loc[k, rate_col], "Effective Date": "2025-01-01"})
+            rows.append({code_col: code, mod_col: mod, rate_col: f"{old:.2f}",
+                         "Effective Date": f"{BENCHMARK_YEAR - 1}-01-01"})
+        rows.append({code_col: code, mod_col: mod, rate_col: table.loc[k, rate_col],
+                     "Effective Date": f"{BENCHMARK_YEAR}-01-01"})
         if k == 0:
-            rows.append({code_col: code, mod_col: mod, rate_col: f"{rate * 1.05:.2f}", "Effective Date": "2026-01-01"})
+            rows.append({code_col: code, mod_col: mod, rate_col: f"{rate * 1.05:.2f}",
+                         "Effective Date": f"{BENCHMARK_YEAR + 1}-01-01"})
     fee_schedules[file] = pd.DataFrame(rows)
     ma = next(i for i, p in enumerate(payers) if p["kind"] == "medicare_advantage")
     payers[ma]["contract"] = {"percent_of_medicare": int(round(multiples[ma] * 100))}
@@ -369,7 +372,7 @@ def _workbook(*, fee_schedules, payers, **_) -> None:
                                     rate_col: table[rate_col].map(lambda r: r if r.startswith("$") else float(r))})
         if j == 2:  # a title and a blank row above the header
             table = pd.DataFrame([["", "", ""], list(table.columns), *table.to_numpy().tolist()],
-                                 columns=["Synthetic fee schedule, effective 2025-01-01", " ", "  "])
+                                 columns=[f"Synthetic fee schedule, effective {BENCHMARK_YEAR}-01-01", " ", "  "])
         sheets[sheet] = table
         p["fee_schedule"] = f"fee_schedules/payer_fee_schedules.xlsx#{sheet}"
     fee_schedules["fee_schedules/payer_fee_schedules.xlsx"] = sheets

@@ -9,7 +9,10 @@ Errors (the client is not rendered): a client.yaml problem, an unreadable or emp
 code or rate column, a rate that is not a number or is negative, a malformed code, conflicting
 duplicate rows, an unknown payer. Warnings (shown, rendering goes on): a code not in the Medicare
 fee schedule or not payable, units billed with no rate, exact duplicate rows, a code whose only
-rates start after the benchmark date, an unknown client.yaml key.
+rates start after the benchmark date or ended before it, rows not in force, a rate of N/A, BR or
+not covered, a totals row, a code saved as ``99213.0``, an unknown client.yaml key. Warnings are
+listed one line per kind per file (its count and first rows; :func:`ratekit.errors.summarise`);
+``ratekit validate --all`` lists every one.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .client import load_client
-from .errors import Problem, Problems, RatekitError
+from .errors import Problem, Problems, RatekitError, summarise
 
 
 @dataclass
@@ -48,9 +51,11 @@ class ValidationReport(Problems):
             return f"{name}: {counts}. The client can be rendered; check the warnings."
         return f"{name}: no problems found."
 
-    def text(self) -> str:
-        """Every problem on its own line, then the summary line."""
-        return "\n".join([str(p) for p in self.problems] + [self.summary()])
+    def text(self, *, every: bool = False) -> str:
+        """Every error on its own line, one line per kind of warning per file (``every``: each warning), then
+        the summary line."""
+        lines = [str(p) for p in self.problems] if every else summarise(self.problems)
+        return "\n".join(lines + [self.summary()])
 
 
 def validate_client_dir(path: str | Path) -> ValidationReport:

@@ -27,7 +27,7 @@ import ipywidgets as w
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import benchmark, feeschedules, leverage, narrative, plots, report
+from . import benchmark, feeschedules, leverage, narrative, parameters, plots, report
 from .analysis import ClientAnalysis, LeverageAnalysis, analyse_inputs, analyse_leverage
 from .client import list_clients, load_client
 from .errors import RatekitError
@@ -69,8 +69,8 @@ class Explorer:
         The client shown first (default: the first one).
     benchmark : {"median", "best", "mean_of_others", "target"}
         The benchmark shown first.
-    target : float
-        The target multiple of Medicare for ``benchmark="target"`` (e.g. 1.3).
+    target : float or str
+        The target percent of Medicare for ``benchmark="target"`` (e.g. 130 or "130%"; 30 to 500).
 
     Attributes
     ----------
@@ -91,7 +91,7 @@ class Explorer:
     """
 
     def __init__(self, root: str | Path | None = None, *, client_id: str | None = None,
-                 benchmark: str = "median", target: float = 1.3):
+                 benchmark: str = "median", target: float | str = 130):
         self.root = root or None
         ids = list_clients(self.root)
         if not ids:
@@ -113,8 +113,10 @@ class Explorer:
                                          style={**wide, "button_width": "11rem"})
         self.within_kind = w.Checkbox(value=False, description="Compare each payer with payers of its own kind only",
                                       indent=False, layout=w.Layout(width="32rem"))
-        self.target = w.FloatSlider(value=target, min=0.5, max=3.0, step=0.01, description="Target",
-                                    readout_format=".0%", continuous_update=False, style=wide,
+        # a percent, as people type it (115 is 115%), over the plausible range of ratekit.parameters
+        self.target = w.FloatSlider(value=parameters.percent_of_medicare(target, name="target"),
+                                    min=parameters.MIN_PCT, max=parameters.MAX_PCT, step=1, description="Target %",
+                                    readout_format=".0f", continuous_update=False, style=wide,
                                     layout=w.Layout(width="32rem"))
         self.reset = w.Button(description="Reset to base case", icon="undo")
         self.status = w.HTML()
@@ -239,7 +241,8 @@ class Explorer:
         name = self.benchmark.value
         self.target.disabled = name != "target"
         self.analysis = analyse_inputs(self._inputs, benchmark_name=name,
-                                       target=self.target.value if name == "target" else None,
+                                       target=parameters.percent_of_medicare(self.target.value, name="target") / 100
+                                       if name == "target" else None,
                                        within_kind=self.within_kind.value)
 
     @property

@@ -2,8 +2,9 @@
 
 The layers, lowest first (a module may import its own layer and those below; cycles are refused anywhere):
 
-0. foundation - config, errors, files, formatting, identifiers, reference: paths, problems, atomic writes, how
-   numbers and names read, identifier patterns, the registry of shipped data. They import no other layer.
+0. foundation - config, errors, files, formatting, identifiers, parameters, reference: paths, problems, atomic
+   writes, how numbers and names read, identifier patterns, parameters as typed, the registry of shipped data.
+   They import no other layer.
 1. Medicare engine - medicare: CMS files to amounts; no client input.
 2. inputs - client, feeschedules, market, remit: a client's folder and files (fee schedules, utilization,
    payers' Transparency-in-Coverage files, 835 remittances) to tidy tables.
@@ -28,7 +29,8 @@ from ratekit import config
 PACKAGE = config.PROJECT_ROOT / "ratekit"
 
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"", "config", "errors", "files", "formatting", "identifiers", "reference"}),  # "": ratekit/__init__
+    # "": ratekit/__init__
+    ("foundation", {"", "config", "errors", "files", "formatting", "identifiers", "parameters", "reference"}),
     ("Medicare engine", {"medicare"}),
     ("inputs", {"client", "feeschedules", "market", "remit"}),
     ("numbers", {"benchmark", "leverage"}),

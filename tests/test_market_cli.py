@@ -87,7 +87,7 @@ def sample_client(tmp_path_factory) -> Path:
 def test_client_market_reads_codes_place_and_rates(sample_client):
     c = client_link.client_market(sample_client)
     assert c.client_id == "springfield-family-medicine" and c.specialty == "family_medicine"
-    assert (c.state, c.zip_code, c.release) == ("IL", "62704", "2025D")
+    assert (c.state, c.zip_code, c.release) == ("IL", "62704", "2026C")  # the sample benchmarks on 2026
     assert "99213" in c.codes and c.codes == sorted(c.codes)
     assert {"payer", "hcpcs", "modifier", "setting", "rate"} <= set(c.rates.columns)
 
@@ -101,7 +101,7 @@ def test_ingest_and_summarize_with_a_client(sample_client, tmp_path):
     assert report.ok and report.results[0].manifest["items_kept"] == 3  # not the code the client lacks
     table = summarize.summarize(tmp_path / "out", client=sample_client)
     assert set(table["billing_code"]) == set(c.codes[:3])
-    assert f"Medicare: PFS release 2025D, locality {c.locality_id}" in table.attrs["notes"]
+    assert f"Medicare: PFS release 2026C, locality {c.locality_id}" in table.attrs["notes"]
     with pytest.raises(ingest.RatekitError, match="not both"):
         ingest.ingest([path], tmp_path / "o2", client=sample_client, codes=["99213"])
 

@@ -7,7 +7,7 @@ import pytest
 from ratekit import benchmark, config, medicare
 from ratekit.client import load_client
 from ratekit.feeschedules import read_client
-from ratekit.sample import CODE_MIX, write_sample
+from ratekit.sample import CODE_MIX, SAMPLE_RELEASE, write_sample
 
 
 def _files(folder):
@@ -78,7 +78,7 @@ def test_the_sample_is_messy_the_way_real_inputs_are(tmp_path):
     assert (denver.rates["setting"] == "facility").any()
     # an effective-date column with an old, a current and a future rate
     dated = pd.read_csv(folders["springfield-family-medicine"] / springfield.payers[0].fee_schedule_file, dtype=str)
-    assert {"2024-01-01", "2025-01-01", "2026-01-01"} <= set(dated["Effective Date"])
+    assert {"2025-01-01", "2026-01-01", "2027-01-01"} <= set(dated["Effective Date"])
     springfield_rates = inputs["springfield-family-medicine"].rates
     assert springfield_rates.groupby(["payer", "hcpcs", "modifier", "setting"]).size().max() == 1
 
@@ -104,7 +104,7 @@ def test_no_cpt_descriptors_in_the_sample(tmp_path):
 @pytest.mark.parametrize("specialty", sorted(CODE_MIX))
 def test_every_code_in_the_mix_is_paid_in_the_office(specialty):
     codes = sorted({c for c, _, _ in CODE_MIX[specialty]})
-    prices = medicare.price("2025D", localities=["06102-99"], codes=codes)
+    prices = medicare.price(SAMPLE_RELEASE, localities=["06102-99"], codes=codes)
     mods = {(c, m) for c, m, _ in CODE_MIX[specialty]}
     priced = prices[prices.apply(lambda r: (r.hcpcs, r.modifier) in mods, axis=1)]
     assert len(priced) == len(mods)

@@ -80,7 +80,7 @@ def test_mean_of_others_and_same_kind_rerun_the_library_benchmark(explorer):
 def test_target_slider_sets_the_benchmark(explorer):
     explorer.benchmark.value = "target"
     assert not explorer.target.disabled
-    explorer.target.value = 1.5
+    explorer.target.value = 150  # a percent, as typed: 150 is 150% (the 115 jumped to 300%)
     # dollars = max(0, 1.5 - index) x Medicare-valued volume: Alpha (1.5 x 147,295) - 205,000 = $15,942.50,
     # Beta (1.5 x 93,454) - 102,000 = $38,181; total $54,123.50
     assert explorer.gaps.set_index("payer")["dollars_a_year"].to_dict() == pytest.approx(

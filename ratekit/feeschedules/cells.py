@@ -47,6 +47,19 @@ _PCT_OF_MEDICARE = re.compile(
     r"\s*\.?$", re.IGNORECASE)
 _PCT_CELL = re.compile(r"^(?P<num>\d+(?:\.\d+)?)\s*(?P<sign>%?)$")
 _BARE_PCT = re.compile(r"^\d+(?:\.\d+)?\s*%.*$")
+#: Currency words around an amount: "120.00 USD", "USD 120", "US$ 95.10", "95 dollars".
+_CURRENCY = re.compile(r"^(?:US\$|USD)\s*|\s*(?:USD|US\$|dollars?)$", re.IGNORECASE)
+#: Rates that say the payer prices the code some other way (not payable here, not priced): a warning, never $0.
+NOT_PRICED_WORDS: tuple[str, ...] = ("n a", "na", "not covered", "non covered", "noncovered", "nc", "br", "by report",
+                                     "manual", "manually priced", "manual pricing", "ic", "individual consideration",
+                                     "not payable", "not priced")
+#: Pricing modifiers: they key the Medicare amount (26 professional, TC technical, 53 discontinued). Every other
+#: modifier (25, 59, LT, RT, XU, ...) is kept and shown but priced as the code without it.
+PRICING_MODIFIERS: tuple[str, ...] = ("26", "TC", "53")
+#: A code cell of a totals row ("Total", "Grand total", "Totals:").
+_TOTAL = re.compile(r"^(?:grand\s+|sub\s*)?totals?\s*:?$|^sum$", re.IGNORECASE)
+#: A code saved from a numeric column: "99213.0", "100.00".
+_NUMERIC_CODE = re.compile(r"^(\d{1,5})\.0+$")
 
 _SETTING_FIX = ("write office or 11 for the non-facility setting, or facility, hospital, ASC, 19, 21, 22, 23 "
                 "or 24 for the facility setting; leave it empty when the rate applies in both")
@@ -58,6 +71,7 @@ def _header_key(text: object) -> str:
 
 
 def _money(text: str) -> float | None:
+    text = _CURRENCY.sub("", text)
     if not text or not _MONEY.match(text):
         return None
     negative = text.startswith("(") and text.endswith(")") or "-" in text
@@ -77,6 +91,9 @@ def clean_code(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip().upper()
+    numeric = _NUMERIC_CODE.match(text)
+    if numeric:
+        text = numeric.group(1)
     if text.isdigit() and len(text) < 5:
         text = text.zfill(5)
     return text
@@ -89,6 +106,35 @@ def _code_info(text: str) -> tuple[str, bool]:
     return code, bool(_CODE.match(code))
 
 
+def is_total(text: str) -> bool:
+    """True for the code cell of a totals row ("Total", "Grand Total", "Totals:")."""
+    text = text.strip()
+    return bool(text) and text[0] in "GgSsTt" and bool(_TOTAL.match(text))
+
+
+def is_numeric_code(text: str) -> bool:
+    """True for a code a spreadsheet saved as a number with decimals (``99213.0``)."""
+    return bool(_NUMERIC_CODE.match(text.strip()))
+
+
+def not_priced(text: str) -> bool:
+    """True for a rate such as ``N/A``, ``Not covered``, ``BR`` or ``By report`` (:data:`NOT_PRICED_WORDS`)."""
+    return _header_key(text) in NOT_PRICED_WORDS
+
+
+def split_modifiers(mods: list[str]) -> tuple[str, str, str | None]:
+    """A row's modifier cells -> (pricing modifier, the others joined by ", ", error or None).
+
+    At most one pricing modifier (:data:`PRICING_MODIFIERS`) per row; the others keep their order.
+    """
+    found = [m.upper() for m in mods if m]
+    pricing = [m for m in found if m in PRICING_MODIFIERS]
+    others = [m for m in found if m not in PRICING_MODIFIERS]
+    if len(set(pricing)) > 1:
+        return pricing[0], ", ".join(others), f"the row has two pricing modifiers ({', '.join(pricing)})"
+    return (pricing[0] if pricing else ""), ", ".join(others), None
+
+
 def parse_setting(value: object) -> str | None:
     """Place of service or setting text -> ``"nonfacility"``, ``"facility"``, ``""`` (both) or None (unknown).
 
@@ -99,6 +145,10 @@ def parse_setting(value: object) -> str | None:
     text = _header_key(value)
     if text == "":
         return ""
+    if " " in text and all(part.isdigit() and len(part) <= 2 for part in text.split()):
+        # a place-of-service list ("11,22", "19; 22"): its one setting, or both settings
+        found = {"facility" if part.zfill(2) in FACILITY_POS else "nonfacility" for part in text.split()}
+        return found.pop() if len(found) == 1 else ""
     if text.isdigit() and len(text) <= 2:
         return "facility" if text.zfill(2) in FACILITY_POS else "nonfacility"
     return _SETTING_WORDS.get(text)
@@ -123,6 +173,8 @@ def _rate_cell(text: str) -> tuple[str, float | None, str]:
     m = _PCT_OF_MEDICARE.match(text)
     if m:
         return "pct", float(m.group("pct")), m.group("year") or ""
+    if not_priced(text):
+        return "not_priced", None, ""
     if _BARE_PCT.match(text):
         return "bare_pct", None, ""
     return "bad", None, ""
@@ -192,6 +244,11 @@ def _rate_cells(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     year = np.full(len(cells), "", dtype=object)
     blank = (cells == "").to_numpy()
     money = cells.str.match(_MONEY).fillna(False).to_numpy(dtype=bool) & ~blank
+    worded = ~money & ~blank  # "120.00 USD", "USD 95": only these few go through the currency pattern
+    if worded.any():
+        cells = cells.copy()
+        cells[worded] = cells[worded].str.replace(_CURRENCY, "", regex=True)
+        money[worded] = cells[worded].str.match(_MONEY).fillna(False).to_numpy(dtype=bool)
     if money.any():
         m = cells[money]
         negative = ((m.str.startswith("(") & m.str.endswith(")")) | m.str.contains("-", regex=False)).to_numpy()

@@ -48,6 +48,9 @@ class ClientInputs(Problems):
         :func:`ratekit.medicare.price` of every code in ``rates`` and ``utilization`` at the locality.
     problems : list of Problem
         Every error and warning, client.yaml first, then file by file.
+    modifier_variants : DataFrame
+        :data:`RATE_COLUMNS`: rates of a code with other modifiers (25, 59, LT, ...) beside its
+        benchmarked rate in ``rates``; kept and shown, not benchmarked.
     """
 
     client: Client
@@ -57,6 +60,7 @@ class ClientInputs(Problems):
     utilization: pd.DataFrame
     medicare: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    modifier_variants: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def raise_for_errors(self) -> "ClientInputs":
         """Raise :class:`RatekitError` listing every problem when any is an error; else return self."""
@@ -109,21 +113,24 @@ def _read_fee_schedules(client: Client, lookup: dict[str, str]) -> tuple[pd.Data
                 seen.add(str(p))
                 problems.append(p)
     if frames:
-        rates, found = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
-        problems += found
+        rates, found, variants = _check_rows(pd.concat(frames, ignore_index=True), client.as_of)
+        for p in found:  # a row of a shared file read for each payer (a totals row) is reported once
+            if str(p) not in seen:
+                seen.add(str(p))
+                problems.append(p)
     else:
-        rates = _empty_rates()
+        rates = variants = _empty_rates()
     # list them payer by payer as client.yaml orders them, then sheet and row
     order: dict[str, int] = {}
     for payer in client.payers:
         order.setdefault(f"{client.client_id}/{payer.fee_schedule_file}", len(order))
     problems.sort(key=lambda p: (order.get(p.file, len(order)), p.sheet or "", p.row or 0))
-    return rates, problems, failed, code_headers
+    return rates, problems, failed, code_headers, variants
 
 
 def _empty_rates() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("rate", "contract_percent", "row") else
-                                      "datetime64[us]" if c == "effective_date" else "str")
+                                      "datetime64[us]" if c in ("effective_date", "terminate_date") else "str")
                          for c in RATE_COLUMNS})
 
 
@@ -211,7 +218,7 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
     except RatekitError as exc:
         problems += _problems_of(exc)
 
-    rates, found, failed, code_headers = _read_fee_schedules(client, lookup)
+    rates, found, failed, code_headers, variants = _read_fee_schedules(client, lookup)
     problems += found
     ufile = f"{client.client_id}/{client.utilization}"
     try:
@@ -238,4 +245,5 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
     if prices is None:
         prices = pd.DataFrame(columns=list(medicare.COLUMNS) + ["locality_id"])
     return ClientInputs(client=client, release=release, locality=locality, rates=rates.reset_index(drop=True),
-                        utilization=utilization, medicare=prices, problems=problems)
+                        utilization=utilization, medicare=prices, problems=problems,
+                        modifier_variants=variants.reset_index(drop=True))

@@ -53,7 +53,8 @@ def _contract_rows(client: Client, rates: pd.DataFrame,
             "contract_percent": np.full(len(todo), float(contract.percent_of_medicare)), "medicare_release": release,
             "effective_date": pd.Series(pd.NaT, index=range(len(todo)), dtype="datetime64[us]").to_numpy(),
             "file": f"{client.client_id}/client.yaml", "sheet": f"payers[{i}].contract",
-            "row": np.full(len(todo), np.nan)}))
+            "row": np.full(len(todo), np.nan), "other_modifiers": "",
+            "terminate_date": pd.Series(pd.NaT, index=range(len(todo)), dtype="datetime64[us]").to_numpy()}))
     return (pd.concat(frames, ignore_index=True)[RATE_COLUMNS] if frames else rates.iloc[:0]), problems
 
 

@@ -9,18 +9,23 @@ naming the file and the fix.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import Problem, RatekitError
-from .cells import _cell_text, _header_key
+from .cells import _cell_text, _code_info, _header_key, parse_money
 
 #: Accepted header texts (case, spacing and punctuation ignored: "% of Medicare" reads "of medicare").
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "hcpcs": ("code", "cpt", "hcpcs", "cpt hcpcs", "hcpcs code", "cpt code", "proc code", "procedure code",
               "procedure", "service code", "cpt hcpcs code"),
-    "modifier": ("mod", "modifier", "mod1", "modifier 1", "mod 1"),
+    "modifier": ("mod", "modifier", "mod1", "modifier 1", "mod 1", "modifier1", "mod1 code", "modifier code",
+                 "modifier 1 code"),
+    "modifier2": ("mod2", "modifier 2", "mod 2", "modifier2", "modifier 2 code"),
+    "modifier3": ("mod3", "modifier 3", "mod 3", "modifier3", "modifier 3 code"),
+    "modifier4": ("mod4", "modifier 4", "mod 4", "modifier4", "modifier 4 code"),
     "rate": ("rate", "fee", "allowed", "allowed amount", "contract rate", "amount", "fee amount", "payment",
              "contracted rate"),
     "pct_of_medicare": ("of medicare", "pct of medicare", "percent of medicare", "medicare pct",
@@ -29,6 +34,10 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
                 "facility non facility", "facility indicator"),
     "effective": ("effective", "effective date", "eff date", "effective from", "start date", "valid from",
                   "eff dt", "effective dt"),
+    "terminate": ("terminate", "termination", "termination date", "terminate date", "term date", "term dt",
+                  "end date", "end dt", "end", "expiration date", "expiry date", "expires", "expiration",
+                  "valid to", "valid through", "valid thru", "effective to", "effective through", "effective thru",
+                  "thru date", "through date", "terminated", "term"),
     "payer": ("payer", "payor", "plan", "insurance", "carrier", "payer name", "payor name"),
     "units": ("units", "volume", "count", "services", "units billed", "annual units"),
 }
@@ -102,7 +111,9 @@ def _read_table(path: Path, sheet: str | None, fname: str, books: dict | None = 
             try:
                 table = pd.read_csv(path, dtype="category" if categorical else object, keep_default_na=False,
                                     encoding=encoding, skip_blank_lines=False)
-                return table if categorical else table.fillna("")
+                table = table if categorical else table.fillna("")
+                table.attrs["first_row"] = _first_csv_row(path, encoding)
+                return table
             except pd.errors.EmptyDataError:
                 raise RatekitError(Problem(fname, "the file is empty", fix="export the file again")) from None
             except UnicodeDecodeError as exc:
@@ -113,6 +124,28 @@ def _read_table(path: Path, sheet: str | None, fname: str, books: dict | None = 
         raise RatekitError(Problem(fname, f"cannot read the file ({last.__class__.__name__}: {last})",
                                    fix="save it as CSV (UTF-8) or XLSX"))
     raise RatekitError(Problem(fname, f"unsupported file type {suffix!r}", fix="use .csv or .xlsx"))
+
+
+def _first_csv_row(path: Path, encoding: str) -> list[str]:
+    """The file's first row as written (pandas renames repeated header cells: ``0.00`` -> ``0.00.1``)."""
+    with open(path, encoding=encoding, newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def first_row(table: pd.DataFrame) -> list[str]:
+    """The first row of the file a table was read from, as its cells' text."""
+    row = table.attrs.get("first_row")
+    return [str(v).strip() for v in (row if row is not None else [_cell_text(c) for c in table.columns])]
+
+
+def looks_headerless(cells: list[str]) -> bool:
+    """True when a first row is data, not a header: it holds a CPT/HCPCS code and an amount, and no header word."""
+    if find_columns(cells):
+        return False
+    texts = [c.strip().strip('"') for c in cells]
+    has_code = any(_code_info(t)[1] for t in texts)
+    has_amount = any(parse_money(t) is not None for t in texts if not _code_info(t)[1])
+    return has_code and has_amount
 
 
 def _header_row(table: pd.DataFrame, required: tuple[str, ...], either: tuple[str, ...] = ()) -> \

@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..client import normalise_name
 from ..errors import Problem, RatekitError
-from .cells import _MODIFIER, _SETTING_FIX, SETTINGS, _cell_text, _code_info, parse_money, parse_setting
+from .cells import (_MODIFIER, _SETTING_FIX, SETTINGS, _cell_text, _code_info, parse_money, parse_setting,
+                    split_modifiers)
 from .tables import _header_row, _read_table
 
 UTILIZATION_COLUMNS = ["payer", "hcpcs", "modifier", "setting", "units", "row"]
@@ -76,6 +77,11 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
     p_codes, p_text = uniques("payer")
     c_codes, c_text = uniques("hcpcs")
     m_codes, m_text = uniques("modifier")
+    for extra in ("modifier2", "modifier3", "modifier4"):  # further modifier columns: one key of all of them
+        if extra in cols:
+            e_codes, e_text = uniques(extra)
+            m_codes, m_text = pd.factorize(pd.Series(m_text[m_codes], dtype=object) + "|" + e_text[e_codes])
+            m_text = np.append(np.asarray(m_text, dtype=object), "")
     s_codes, s_text = uniques("setting")
     u_codes, u_text = uniques("units")
     blank = (p_text[p_codes] == "") & (c_text[c_codes] == "") & (u_text[u_codes] == "")
@@ -107,12 +113,15 @@ def read_utilization(path: str | Path, *, lookup: dict[str, str], display_name: 
                                                     column=cols["hcpcs"], value=c_text[c_codes[i]],
                                                     fix="use a 5-character code such as 99213")))
     bad |= m
-    mod_clean = np.array([t.upper() for t in m_text], dtype=object)
-    mod_ok = np.array([bool(_MODIFIER.match(t)) for t in mod_clean])
+    # the pricing modifier (26, TC, 53) keys the rate and the Medicare amount; units of 25, 59, LT, ... are the code's
+    parts = [[x.strip().upper() for x in t.split("|")] for t in m_text]
+    mod_ok = np.array([all(_MODIFIER.match(x) for x in p) and split_modifiers(p)[2] is None for p in parts])
+    mod_clean = np.array([split_modifiers(p)[0] for p in parts], dtype=object)
     m = ~bad & ~mod_ok[m_codes]
     for i in np.flatnonzero(m):
-        problems.append((int(rownum[i]), 2, Problem(fname, "a modifier is two letters or digits", row=int(rownum[i]),
-                                                    column=cols.get("modifier"), value=m_text[m_codes[i]],
+        problems.append((int(rownum[i]), 2, Problem(fname, "a modifier is two letters or digits, one of them at most "
+                                                    "26, TC or 53", row=int(rownum[i]), column=cols.get("modifier"),
+                                                    value=m_text[m_codes[i]].strip("|"),
                                                     fix="e.g. 26, TC or leave empty")))
     bad |= m
     units_val = np.array([np.nan if (v := parse_money(t)) is None else v for t in u_text], dtype=float)

@@ -52,9 +52,12 @@ def test_the_rate_in_force_on_the_benchmark_date_is_kept(tmp_path):
            "99214,140,\n99214,150,2025-03-01\n99215,200,2026-01-01\n")
     rates, problems = read_fee_schedule(_file(tmp_path, fee), payer="P", as_of=dt.date(2025, 7, 1))
     assert rates.set_index("hcpcs")["rate"].to_dict() == {"99213": 95.0, "99214": 150.0}
-    assert [p.severity for p in problems] == ["warning"]
+    assert [p.severity for p in problems] == ["warning", "warning"]
     assert "code 99215 has only rates effective after 2025-07-01" in problems[0].message
     assert problems[0].row == 7 and problems[0].column == "Effective Date"
+    # 99213 at 90 (2024) and 99214 at 140 (undated) are replaced; 99213 at 99 and 99215 start in 2026
+    assert problems[1].message == ("4 rows are not in force on 2025-07-01 and left out (2 effective after "
+                                   "2025-07-01, 2 replaced by a later rate)")
 
 
 def test_the_benchmark_date_comes_from_client_yaml(tmp_path):
