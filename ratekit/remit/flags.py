@@ -32,7 +32,10 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
     dup = tkey.duplicated() & (transactions["trace"] != "")
     transactions["duplicate"] = dup
     first = {}
+    seen = set(tkey[dup])
     for i, k in zip(transactions.index, tkey, strict=True):
+        if k not in seen:
+            continue
         if dup[i]:
             f, t = first[k]
             problems.append(Problem(transactions.at[i, "file"], f"transaction {transactions.at[i, 'transaction']}: "
@@ -46,6 +49,7 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
     claims["reversal"] = claims["claim_status"] == "22"
     claims["reversed"] = False
     live = claims[~claims["duplicate"]]
+    live = live[live["claim_id"].isin(live.loc[live["reversal"], "claim_id"])]  # only claims a reversal names
     payer = _payer(live)
     originals: dict[tuple, list] = {}
     for i in live.index[~live["reversal"]]:
