@@ -62,6 +62,27 @@ class Remittances(Problems):
         return pd.concat(parts, ignore_index=True)[["level", "file", "transaction", "segment"]]
 
 
+    @property
+    def balanced(self) -> bool:
+        """True when every line, claim and transaction read balances."""
+        return self.unbalanced.empty
+
+    def text(self) -> str:
+        """The balancing report ``ratekit remit check`` prints: totals, what does not balance, the problems."""
+        t, c, ln = self.transactions, self.claims, self.lines
+        out = [f"{t['file'].nunique()} file(s), {len(t)} transaction(s), {len(c)} claim(s), {len(ln)} service "
+               f"line(s); paid {t['payment'].sum():,.2f} (BPR02)"]
+        bad = self.unbalanced
+        for level in ("transaction", "claim", "line"):
+            n = int((bad["level"] == level).sum())
+            out.append(f"{level}s that do not balance: {n}")
+        dup = int(t["duplicate"].sum()) if "duplicate" in t else 0
+        out.append(f"remittances received twice (counted once): {dup}; reversals: {int(c['reversal'].sum())}; "
+                   f"secondary / COB claims: {int(c['is_secondary'].sum())}")
+        out += [str(p) for p in self.problems]
+        return "\n".join(out)
+
+
 def read_file(path: Path, *, chunk: int = segments.CHUNK):
     """``(tables per block, problems)`` of one file, its bytes read ``chunk`` at a time."""
     name = str(path)

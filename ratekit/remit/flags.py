@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Problem
@@ -45,7 +46,7 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
             first[k] = (transactions.at[i, "file"], transactions.at[i, "transaction"])
     dup_keys = set(zip(transactions.loc[dup, "file"], transactions.loc[dup, "transaction"], strict=True))
     ckey = list(zip(claims["file"], claims["transaction"], strict=True))
-    claims["duplicate"] = [k in dup_keys for k in ckey]
+    claims["duplicate"] = np.array([k in dup_keys for k in ckey], dtype=bool)
     claims["reversal"] = claims["claim_status"] == "22"
     claims["reversed"] = False
     live = claims[~claims["duplicate"]]

@@ -84,8 +84,8 @@ def _from_isa(text: bytes, file: str) -> Separators | Problem:
         return Problem(file, f"segment 1 (ISA): the separators it declares (element {_show(element)}, component "
                              f"{_show(component)}, segment terminator {_show(segment)}) are not three distinct "
                              "non-alphanumeric characters", fix="ask the payer or clearinghouse for the original file")
-    rest = text[at + 3:].lstrip(b"\r\n")
-    if not rest.startswith(b"GS" + element) and not rest.startswith(b"ST" + element):
+    rest = text[at + 3:].replace(b"\r", b"").replace(b"\n", b"") if segment not in b"\r\n" else text[at + 3:]
+    if not rest.startswith(b"GS" + element) or (segment + b"ST" + element) not in rest[:2048]:
         return Problem(file, f"segment 2: after the ISA header the file does not go on with a GS segment ended by "
                              f"the terminator ISA declares ({_show(segment)}): the file uses other separators than "
                              "its header says", fix="ask the payer or clearinghouse for the original file")
