@@ -8,8 +8,11 @@ from pathlib import Path
 CODES = ["99213", "99214", "99203", "93000", "36415", "71046", "20610", "11721", "97110", "90471"]
 
 
-def write_835(path: Path, lines: int, *, claims_per_transaction: int = 2000, seed: int = 1) -> int:
-    """Write an 835 with about ``lines`` service lines; returns the exact number of lines written."""
+def write_835(path: Path, lines: int, *, claims_per_transaction: int = 10**9, seed: int = 1) -> int:
+    """Write an 835 with ``lines`` service lines; returns that number.
+
+    One ST...SE transaction by default (edi-835-parser reads one payer per file only).
+    """
     rnd = random.Random(seed)
     out = []
     w = out.append
@@ -45,7 +48,8 @@ def write_835(path: Path, lines: int, *, claims_per_transaction: int = 2000, see
                     paid_c += paid
                 written += n
                 total += paid_c
-                b(f"LX*{c + 1}~CLP*PCN{t}-{c}*1*{charge_c / 100:.2f}*{paid_c / 100:.2f}*{(charge_c - paid_c) / 100:.2f}"
+                resp = (charge_c - paid_c) / 100
+                b(("LX*1~" if c == 0 else "") + f"CLP*PCN{t}-{c}*1*{charge_c / 100:.2f}*{paid_c / 100:.2f}*{resp:.2f}"
                   f"*12*CLM{t}{c:05d}~NM1*QC*1*DOE*JANE****MI*M{c:08d}~DTM*232*20250101~" + "".join(svc))
             head = (f"ST*835*{t:04d}~BPR*I*{total / 100:.2f}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*"
                     f"999988880*DA*98765*20250110~TRN*1*TR{t:08d}*1512345678~DTM*405*20250108~"

@@ -44,9 +44,10 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
                                     "once", severity="warning"))
         else:
             first[k] = (transactions.at[i, "file"], transactions.at[i, "transaction"])
-    dup_keys = set(zip(transactions.loc[dup, "file"], transactions.loc[dup, "transaction"], strict=True))
-    ckey = list(zip(claims["file"], claims["transaction"], strict=True))
-    claims["duplicate"] = np.array([k in dup_keys for k in ckey], dtype=bool)
+    dup_keys = transactions.loc[dup, ["file", "transaction"]].assign(duplicate=True)
+    claims["duplicate"] = (claims[["file", "transaction"]].merge(dup_keys, how="left", on=["file", "transaction"])
+                           ["duplicate"].fillna(False).astype(bool).to_numpy()) if dup.any() \
+        else np.zeros(len(claims), dtype=bool)
     claims["reversal"] = claims["claim_status"] == "22"
     claims["reversed"] = False
     live = claims[~claims["duplicate"]]
@@ -69,9 +70,13 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
                                     f"{live.at[i, 'claim_segment']} (CLP): a reversal (CLP02 22) of a claim not in "
                                     "the files read: kept as a negative payment", severity="warning"))
     key = ["file", "transaction", "claim_segment"]
-    flags = claims[key + ["duplicate", "reversal", "reversed"]]
-    merged = lines[key].merge(flags, on=key, how="left")
-    for col in ("duplicate", "reversal", "reversed"):
-        lines[col] = merged[col].fillna(False).astype(bool).to_numpy()
+    if not (claims["duplicate"].any() or claims["reversal"].any()):
+        for col in ("duplicate", "reversal", "reversed"):
+            lines[col] = np.zeros(len(lines), dtype=bool)
+    else:
+        flags = claims[key + ["duplicate", "reversal", "reversed"]]
+        merged = lines[key].merge(flags, on=key, how="left")
+        for col in ("duplicate", "reversal", "reversed"):
+            lines[col] = merged[col].fillna(False).astype(bool).to_numpy()
     lines["comparable"] = ~(lines["duplicate"] | lines["reversal"] | lines["reversed"] | lines["is_secondary"])
     return problems
