@@ -76,9 +76,7 @@ def parse_block(block: bytes, st: FileState, *, final: bool) -> dict[str, pa.Tab
     truncated) are left out whole, and counted in ``st.transactions`` so numbering follows the file.
     """
     seps = st.seps
-    segs = C.Elements(pa.array([block], pa.binary()), seps.segment).flat
-    segs = segs.filter(pa.array(C.present(segs)))
-    E = C.Elements(segs, seps.element)
+    E = C.Elements.from_block(block, seps.segment, seps.element)
     ids = E.first().dictionary_encode()
     lookup = np.array([_CODE.get(v, 0) for v in ids.dictionary.to_pylist()] + [0], dtype=np.int8)
     sid = lookup[np.asarray(ids.indices.fill_null(len(ids.dictionary)))]
@@ -318,12 +316,16 @@ def _adjustments(E, sid, cl, ln, in_claim, in_line, seg_no, tr, st: FileState) -
     rows = np.flatnonzero((sid == CAS) & in_claim)
     group = E.get(rows, 1)
     parts = []
+    count = E.count[rows] if len(rows) else np.zeros(0, np.int64)
     for k in range(6):
-        reason = E.get(rows, 2 + 3 * k)
+        maybe = np.flatnonzero(count > 2 + 3 * k)
+        if not len(maybe):
+            break
+        reason = E.get(rows[maybe], 2 + 3 * k)
         has = C.present(reason)
         if not has.any():
             continue
-        idx = np.flatnonzero(has)
+        idx = maybe[has]
         amount, given, bad = C.cents(E.get(rows[idx], 3 + 3 * k))
         qty, _, qbad = C.numbers(E.get(rows[idx], 4 + 3 * k))
         for r in rows[idx][(bad | ~given | qbad)][:LISTED]:
