@@ -175,3 +175,9 @@ def test_cli_check_exit_status(tmp_path, capsys):
     out = tmp_path / "lines.csv"
     assert cli.main(["remit", "read", str(GOOD), "--out", str(out)]) == 0
     assert out.read_text().count("\n") == 7
+
+
+def test_a_path_given_twice_is_read_once():
+    r = read_remittances([GOOD, GOOD])
+    assert len(r.lines) == 6 and not r.transactions["duplicate"].any()
+    assert any("given twice" in p.message for p in r.problems)
