@@ -97,6 +97,37 @@ def _cmd_market_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_remit_read(args: argparse.Namespace) -> int:
+    from . import export, remit
+
+    result = remit.read_remittances(args.files)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    print(export.write_table(result.lines, args.out))
+    return 0 if result.ok else 1
+
+
+def _cmd_remit_check(args: argparse.Namespace) -> int:
+    from . import remit
+
+    result = remit.read_remittances(args.files)
+    print(result.text())
+    return 0 if result.ok and result.balanced else 1
+
+
+def _add_remit(sub) -> None:
+    """``ratekit remit read`` and ``ratekit remit check``."""
+    remit = sub.add_parser("remit", help="electronic remittances (X12 835)")
+    rsub = remit.add_subparsers(dest="remit_command", required=True)
+    p = rsub.add_parser("read", help="one row per service line, to Parquet or formula-safe CSV")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--out", type=Path, required=True, help="lines.parquet or lines.csv")
+    p.set_defaults(func=_cmd_remit_read)
+    p = rsub.add_parser("check", help="balance lines, claims and payments; exit 1 when anything does not")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(func=_cmd_remit_check)
+
+
 def _add_market(sub) -> None:
     """``ratekit market ingest`` and ``ratekit market summarize``."""
     market = sub.add_parser("market", help="market rates from payers' Transparency-in-Coverage files")
@@ -185,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_export)
 
     _add_market(sub)
+    _add_remit(sub)
     return parser
 
 

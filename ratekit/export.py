@@ -179,3 +179,23 @@ def save_value_propositions(facts: Sequence[Mapping], folder: str | Path | None)
     if not folder:
         return None
     return write_value_propositions(facts, Path(folder) / VALUE_PROPOSITIONS_NAME)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` as Parquet (``.parquet``) or formula-safe CSV (``.csv``), atomically.
+
+    Used by ``ratekit remit read --out``. CSV text cells are neutralised as in the workbook.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        from .errors import Problem, RatekitError
+
+        raise RatekitError(Problem(str(path), "the output must end in .parquet or .csv",
+                                   fix="e.g. --out lines.parquet"))
+    with atomic_path(path) as tmp:
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            _safe(frame).to_csv(tmp, index=False)
+    return path
