@@ -24,13 +24,14 @@ the county's prevalence and shortage (:func:`ratekit.leverage.local_context`,
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import config
 from .client import Client
@@ -59,8 +60,13 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~!])")
 
 
 def _md_escape(text: str) -> str:
-    """Escape text for Markdown that is then rendered to HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", str(escape(str(text))))
+    """Escape text for Markdown that is then rendered to HTML.
+
+    ``<``, ``>`` and ``&`` become entities (no tag can be injected); quotes stay as they are (they are only
+    special inside a tag's attribute, and ``&#39;`` would print as such in a letter); then Markdown's own
+    characters are backslash-escaped.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def _condition_list(items: Sequence[Mapping]) -> str:
@@ -264,9 +270,10 @@ def all_payer_facts(analysis: "ClientAnalysis", lev: "LeverageAnalysis") -> list
         From :func:`ratekit.analysis.analyse_leverage`: ER savings, exposure and local context.
     """
     client = analysis.client
-    local_text = local_context_text(lev.local, lev.shortage)
     benchmarks = benchmark_facts(analysis)
-    return [payer_facts(client, p.name, savings=lev.savings, exposure=lev.exposure, local_text=local_text,
+    # local need is said once, in the report's own section, not in every payer's paragraph (and a lower
+    # prevalence or no shortage, which it may state, is no argument to a payer)
+    return [payer_facts(client, p.name, savings=lev.savings, exposure=lev.exposure,
                         benchmark=benchmarks.get(p.name), interval=lev.interval) for p in client.payers]
 
 
