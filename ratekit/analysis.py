@@ -129,6 +129,10 @@ class LeverageAnalysis:
     exposure_by_payer: pd.DataFrame
     local: pd.DataFrame
     shortage: dict | None
+    #: the Monte Carlo median and 80% interval per payer and in total (:func:`ratekit.leverage.er_savings_interval`)
+    interval: pd.DataFrame | None = None
+    #: what sets the interval's width (:func:`ratekit.leverage.interval_drivers`)
+    interval_drivers: pd.DataFrame | None = None
 
 
 def office_visit_rates(analysis: ClientAnalysis, code: str = OFFICE_VISIT_CODE) -> pd.Series:
@@ -157,10 +161,11 @@ def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
     panel = leverage.panel(client)
     savings = leverage.er_savings(client, panel, office, assumptions=table)
     exposure = leverage.chronic_cost_exposure(panel)
+    interval, drivers = leverage.er_savings_uncertainty(client, panel, office, assumptions=table, savings=savings)
     return LeverageAnalysis(
         assumptions=table, office_visit_cost=office, panel=panel, savings=savings,
         savings_by_payer=leverage.er_savings_by_payer(savings),
         sensitivity=leverage.sensitivity(client, panel, office, assumptions=table),
         exposure=exposure, exposure_by_payer=leverage.chronic_cost_exposure_by_payer(exposure),
         local=leverage.local_context(client.county_fips, leverage.panel_conditions(panel) or None),
-        shortage=leverage.shortage(client.county_fips))
+        shortage=leverage.shortage(client.county_fips), interval=interval, interval_drivers=drivers)

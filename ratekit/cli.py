@@ -58,7 +58,24 @@ def _cmd_render(args: argparse.Namespace) -> int:
         None if args.all else args.client_ids, root=args.root, out=args.out, jobs=args.jobs,
         timeout=args.timeout, preload=args.preload,
     )
+    if getattr(args, "pdf", False):
+        _print_pdfs(result)
     return 0 if result.ok else 1
+
+
+def _print_pdfs(result) -> None:
+    """``render --pdf``: each rendered report also as PDF, or one plain line saying why not."""
+    from . import pdf
+
+    if pdf.find_chromium() is None:
+        print(f"pdf    skipped: headless Chromium is not installed; {pdf.INSTALL_HINT}", file=sys.stderr)
+        return
+    for c in result.clients:
+        if c.status == "ok" and c.html:
+            try:
+                print(f"pdf    {c.client_id}: {pdf.html_to_pdf(c.html)}")
+            except RatekitError as err:
+                print(f"pdf    {c.client_id}: {err}", file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -178,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds one notebook cell may run (default: 300)")
     p.add_argument("--no-preload", dest="preload", action="store_false",
                    help="start each client's kernel the ordinary way, not forked from a preloaded server")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each report to PDF with headless Chromium (says so when it is not installed)")
     p.set_defaults(func=_cmd_render)
 
     p = sub.add_parser("validate", help="list every problem in a client folder; exit 1 on errors")

@@ -1,7 +1,9 @@
 """The files written beside a report: the analyst's Excel workbook and the per-payer value propositions.
 
 :func:`export_client` writes ``<reports>/<client_id>/<client_id>_rate_analysis.xlsx`` with one sheet
-per table of :class:`ratekit.analysis.ClientAnalysis`. Every text cell that a spreadsheet would
+per table of :class:`ratekit.analysis.ClientAnalysis`: human headers (:data:`COLUMNS`), money, percent and
+count formats, a frozen header row with filters, and widths that fit the values.
+Every text cell that a spreadsheet would
 read as a formula (it begins with ``=``, ``+``, ``-`` or ``@``, or a tab or carriage return) is
 written with a leading apostrophe, so a payer named ``=HYPERLINK(...)`` stays text (OWASP "CSV
 injection"). :func:`write_value_propositions` writes the paragraphs of
@@ -84,6 +86,56 @@ def analysis_tables(analysis: ClientAnalysis) -> dict[str, pd.DataFrame]:
     }
 
 
+#: Excel number formats by kind of column.
+NUMBER_FORMATS = {"money": "$#,##0.00", "dollars": "$#,##0", "percent": "0.0%", "count": "#,##0",
+                  "number": "0.0"}
+
+#: Column name -> (the header an analyst reads, kind of number or None for text). Columns not named here
+#: get their name in sentence case and no number format.
+COLUMNS: dict[str, tuple[str, str | None]] = {
+    "payer": ("Payer", None), "kind": ("Kind", None), "index": ("% of Medicare", "percent"),
+    "benchmark": ("Benchmark", None), "peer_group": ("Peer group", None),
+    "benchmark_index": ("Benchmark, % of Medicare", "percent"),
+    "medicare_revenue": ("Medicare-valued revenue", "dollars"), "revenue": ("Revenue", "dollars"),
+    "increase_to_benchmark": ("Increase to benchmark", "percent"), "dollars_a_year": ("Dollars a year", "dollars"),
+    "units": ("Units", "count"), "codes": ("Codes", "count"), "small_sample": ("Small sample", None),
+    "rank": ("Rank", "count"), "gap_points": ("Gap (points of Medicare)", "percent"),
+    "volume_share": ("Share of volume", "percent"), "share_of_total": ("Share of total", "percent"),
+    "cumulative_share": ("Cumulative share", "percent"), "hcpcs": ("HCPCS code", None),
+    "modifier": ("Modifier", None), "setting": ("Setting", None), "rate": ("Rate", "money"),
+    "medicare_amount": ("Medicare amount", "money"), "pct_of_medicare": ("% of Medicare", "percent"),
+    "benchmark_rate": ("Benchmark rate", "money"), "benchmark_pct": ("Benchmark, % of Medicare", "percent"),
+    "dollars_below_a_year": ("Dollars below Medicare a year", "dollars"), "increase": ("Increase", "percent"),
+    "current_revenue": ("Current revenue", "dollars"), "new_revenue": ("New revenue", "dollars"),
+    "change": ("Change", "dollars"), "current_index": ("Current % of Medicare", "percent"),
+    "new_index": ("New % of Medicare", "percent"), "rate_basis": ("Rate basis", None),
+    "medicare_na": ("Medicare NA setting", None), "contract_percent": ("Contract % of Medicare", "number"),
+    "medicare_release": ("Medicare release", None), "effective_date": ("Effective date", None),
+    "terminate_date": ("Termination date", None), "other_modifiers": ("Other modifiers", None),
+    "file": ("File", None), "sheet": ("Sheet", None), "row": ("Row", "count"), "column": ("Column", None),
+    "severity": ("Severity", None), "value": ("Value", None), "message": ("Message", None), "fix": ("Fix", None),
+    "item": ("Item", None),
+}
+
+
+def column_header(name: str) -> tuple[str, str | None]:
+    """``"medicare_revenue"`` -> ``("Medicare-valued revenue", "dollars")``: header and number kind."""
+    if name in COLUMNS:
+        return COLUMNS[name]
+    words = str(name).replace("_", " ").strip()
+    return (words[:1].upper() + words[1:], None)
+
+
+def _width(header: str, values: pd.Series, kind: str | None) -> float:
+    """A column width (characters) that shows the header and most values, at most 60."""
+    sample = values.dropna().head(200)
+    if kind is not None:
+        longest = max((len(f"{float(v):,.2f}") + 2 for v in sample if isinstance(v, (int, float))), default=0)
+    else:
+        longest = int(sample.astype(str).str.len().quantile(0.9)) if len(sample) else 0
+    return float(min(max(len(header) + 2, longest + 1, 8), 60))
+
+
 def write_excel(analysis: ClientAnalysis, path: str | Path) -> Path:
     """Write the analysis tables to ``path`` (XLSX), atomically.
 
@@ -98,10 +150,19 @@ def write_excel(analysis: ClientAnalysis, path: str | Path) -> Path:
         # (the neutralised text cannot be one anyway).
         xl = pd.ExcelWriter(tmp, engine="xlsxwriter",
                             engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}})
+        book = xl.book
+        formats = {k: book.add_format({"num_format": f}) for k, f in NUMBER_FORMATS.items()}
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
         for sheet, table in analysis_tables(analysis).items():
-            safe = _safe(table).replace({np.nan: None})
+            heads = [column_header(str(c)) for c in table.columns]
+            safe = _safe(table.set_axis([h for h, _ in heads], axis=1)).replace({np.nan: None})
             safe.to_excel(xl, sheet_name=sheet, index=False)
-            xl.sheets[sheet].freeze_panes(1, 0)
+            ws = xl.sheets[sheet]
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(len(safe), 1), max(len(safe.columns) - 1, 0))
+            for j, (header, kind) in enumerate(heads):
+                width = _width(header, safe.iloc[:, j], kind)
+                ws.set_column(j, j, width, formats[kind] if kind else (wrap if width >= 60 else None))
         xl.close()  # only a complete workbook is saved, then moved into place
     return path
 

@@ -24,13 +24,14 @@ the county's prevalence and shortage (:func:`ratekit.leverage.local_context`,
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import config
 from .client import Client
@@ -52,14 +53,20 @@ OPTIONAL_FACTS = (
     "chronic_exposure", "chronic_conditions", "uncosted_conditions", "dollar_year",
     "access_features", "er_visits_low", "er_visits_base", "er_visits_high",
     "er_savings_low", "er_savings_base", "er_savings_high", "office_cost_is_default", "local_context",
+    "er_range_name",
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~!])")
 
 
 def _md_escape(text: str) -> str:
-    """Escape text for Markdown that is then rendered to HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", str(escape(str(text))))
+    """Escape text for Markdown that is then rendered to HTML.
+
+    ``<``, ``>`` and ``&`` become entities (no tag can be injected); quotes stay as they are (they are only
+    special inside a tag's attribute, and ``&#39;`` would print as such in a letter); then Markdown's own
+    characters are backslash-escaped.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def _condition_list(items: Sequence[Mapping]) -> str:
@@ -184,7 +191,7 @@ def value_propositions(facts: Sequence[Mapping], *, format: str = "markdown") ->
 
 def payer_facts(client: Client, payer: str, *, savings: pd.DataFrame | None = None,
                 exposure: pd.DataFrame | None = None, local_text: str | None = None,
-                benchmark: Mapping | None = None) -> dict:
+                benchmark: Mapping | None = None, interval: pd.DataFrame | None = None) -> dict:
     """Assemble one payer's facts for :func:`value_proposition`.
 
     Parameters
@@ -201,6 +208,9 @@ def payer_facts(client: Client, payer: str, *, savings: pd.DataFrame | None = No
     benchmark : mapping, optional
         From the rate benchmark: ``pct_of_medicare``, ``benchmark_name``,
         ``benchmark_index``, ``dollars_to_benchmark`` (any of them).
+    interval : DataFrame, optional
+        :func:`ratekit.leverage.er_savings_interval` for the client: the ER range quoted is then its
+        80% interval (p10 to p90) instead of the all-low / all-high cases.
 
     Returns
     -------
@@ -233,6 +243,12 @@ def payer_facts(client: Client, payer: str, *, savings: pd.DataFrame | None = No
             facts[f"er_visits_{s}"] = float(mine[f"avoided_visits_{s}"].sum())
             facts[f"er_savings_{s}"] = float(mine[f"savings_{s}"].sum())
         facts["office_cost_is_default"] = bool(len(mine)) and mine["office_visit_cost_source"].iloc[0] != "payer rate"
+        row = interval[interval["payer"] == p.name] if interval is not None else None
+        if row is not None and len(row):
+            for what, col in (("visits", "avoided_visits"), ("savings", "savings")):
+                facts[f"er_{what}_low"] = float(row[f"{col}_p10"].iloc[0])
+                facts[f"er_{what}_high"] = float(row[f"{col}_p90"].iloc[0])
+            facts["er_range_name"] = "80% range"
     return facts
 
 
@@ -254,10 +270,11 @@ def all_payer_facts(analysis: "ClientAnalysis", lev: "LeverageAnalysis") -> list
         From :func:`ratekit.analysis.analyse_leverage`: ER savings, exposure and local context.
     """
     client = analysis.client
-    local_text = local_context_text(lev.local, lev.shortage)
     benchmarks = benchmark_facts(analysis)
-    return [payer_facts(client, p.name, savings=lev.savings, exposure=lev.exposure, local_text=local_text,
-                        benchmark=benchmarks.get(p.name)) for p in client.payers]
+    # local need is said once, in the report's own section, not in every payer's paragraph (and a lower
+    # prevalence or no shortage, which it may state, is no argument to a payer)
+    return [payer_facts(client, p.name, savings=lev.savings, exposure=lev.exposure,
+                        benchmark=benchmarks.get(p.name), interval=lev.interval) for p in client.payers]
 
 
 # --- the local-need sentence -----------------------------------------------------------------------

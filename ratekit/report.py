@@ -23,6 +23,7 @@ from .benchmark import code_label, code_table
 from .errors import summarise
 from .formatting import BENCHMARK_LABELS, count, feature_names, join_names, kind_label, money_nearest, pct
 from .leverage import er_savings_by_payer
+from .leverage.er_savings import DRAWS
 from .medicare import GPCI_METHODS
 
 #: A payer whose percent of Medicare spans at least this much across its codes is called out (0.25 = 25 points).
@@ -458,18 +459,51 @@ def er_savings_reading(analysis: ClientAnalysis, lev: LeverageAnalysis) -> str:
     if savings["counted_patients"].sum() <= 0:
         return "The panel has no patients with the chronic conditions the model counts, so no ER savings are claimed."
     by_payer = savings.groupby("payer", sort=False)["savings_base"].sum().sort_values(ascending=False)
+    dollars = lambda v: money_nearest(v, step=10)  # noqa: E731
+    if lev.interval is None:
+        return (f"Across all payers, the practice's {feature_names(effective)} avoid an estimated "
+                f"{_visits(savings['avoided_visits_base'].sum())} emergency-room visits a year (range "
+                f"{_visits(savings['avoided_visits_low'].sum())} to {_visits(savings['avoided_visits_high'].sum())}), "
+                f"saving the plans about {dollars(savings['savings_base'].sum())} a year (range "
+                f"{dollars(savings['savings_low'].sum())} to {dollars(savings['savings_high'].sum())}); "
+                f"{by_payer.index[0]} gains most.")
+    total = lev.interval.set_index("payer").loc["All payers"]
+    drivers = lev.interval_drivers
+    named = ""
+    if drivers is not None and len(drivers):
+        top = [_driver_name(k) for k in drivers["key"].head(2)]
+        named = f" The range is set mostly by {join_names(top)}."
     return (f"Across all payers, the practice's {feature_names(effective)} avoid an estimated "
-            f"{_visits(savings['avoided_visits_base'].sum())} emergency-room visits a year (range "
-            f"{_visits(savings['avoided_visits_low'].sum())} to {_visits(savings['avoided_visits_high'].sum())}), "
-            f"saving the plans about {money_nearest(savings['savings_base'].sum(), step=10)} a year (range "
-            f"{money_nearest(savings['savings_low'].sum(), step=10)} to "
-            f"{money_nearest(savings['savings_high'].sum(), step=10)}); "
-            f"{by_payer.index[0]} gains most.")
+            f"{_visits(total['avoided_visits_base'])} emergency-room visits a year (80% range "
+            f"{_visits(total['avoided_visits_p10'])} to {_visits(total['avoided_visits_p90'])}), "
+            f"saving the plans about {dollars(total['savings_base'])} a year in the base case (80% range "
+            f"{dollars(total['savings_p10'])} to {dollars(total['savings_p90'])}, median "
+            f"{dollars(total['savings_median'])}, from {DRAWS:,} joint draws of the assumptions); "
+            f"{by_payer.index[0]} gains most.{named}")
+
+
+def _driver_name(key: str) -> str:
+    """An assumption key in words, for the sentence naming what sets the ER range."""
+    names = {"avoidable_share": "the share of ER visits treatable in primary care",
+             "ed_cost": "the cost of an ER visit", "comorbidity_distinct": "how much the conditions overlap",
+             "ed_visits_per_year": "ER visits per patient", "office_visit_default": "the office-visit cost"}
+    if key in names:
+        return names[key]
+    if key.startswith("ed_visits_per_year."):
+        return "ER visits per patient"
+    if key.startswith("reduction."):
+        return f"the effect of {feature_names([key.split('.', 1)[1]])}"
+    return key
 
 
 def er_savings_table(lev: LeverageAnalysis) -> Styler:
-    """ER visits avoided and dollars saved a year per payer and in total, base (low – high), and the office cost."""
+    """ER visits avoided and dollars saved a year per payer and in total, base (80% range), and the office cost."""
     data = er_savings_by_payer(lev.savings, total=True)
+    if lev.interval is not None:
+        iv = lev.interval.set_index("payer").reindex(data["payer"])
+        for what in ("avoided_visits", "savings"):
+            data[f"{what}_low"] = iv[f"{what}_p10"].to_numpy()
+            data[f"{what}_high"] = iv[f"{what}_p90"].to_numpy()
     table = pd.DataFrame({
         "Payer": data["payer"],
         "ER visits avoided a year": [_range(r.avoided_visits_low, r.avoided_visits_base, r.avoided_visits_high,
@@ -480,7 +514,8 @@ def er_savings_table(lev: LeverageAnalysis) -> Styler:
                                    + (r.office_visit_cost_source or "") for r in data.itertuples()],
     })
     return (table.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
-            .set_caption("Emergency-room visits the practice's access avoids, base case (low – high)"))
+            .set_caption("Emergency-room visits the practice's access avoids, base case "
+                         + ("(80% range)" if lev.interval is not None else "(low – high)")))
 
 
 def exposure_table(lev: LeverageAnalysis) -> Styler:

@@ -60,11 +60,36 @@ def test_the_payer_sheet_holds_the_analysis(tmp_path):
     book = openpyxl.load_workbook(export_client("tiny", tmp_path, out=tmp_path))
     rows = list(book["Payers"].values)
     header = rows[0]
-    assert header[:3] == ("payer", "kind", "index")
+    assert header[:3] == ("Payer", "Kind", "% of Medicare")
     by_payer = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     # tiny client at 06102-99, 2025D: Alpha 120 x 1000 + 170 x 500 over 86.34 x 1000 + 121.91 x 500
-    assert by_payer["Alpha Health"]["index"] == pytest.approx(205000 / 147295)
-    assert by_payer["Beta Care"]["index"] == pytest.approx((95 * 800 + 130 * 200) / (86.34 * 800 + 121.91 * 200))
+    assert by_payer["Alpha Health"]["% of Medicare"] == pytest.approx(205000 / 147295)
+    assert by_payer["Beta Care"]["% of Medicare"] == pytest.approx(
+        (95 * 800 + 130 * 200) / (86.34 * 800 + 121.91 * 200))
+
+
+def test_the_workbook_reads_like_a_report(tmp_path):
+    write_client(tmp_path)
+    book = openpyxl.load_workbook(export_client("tiny", tmp_path, out=tmp_path))
+    for sheet in book:
+        header = [c.value for c in sheet[1]]
+        assert not any("_" in str(h) for h in header if h), (sheet.title, header)
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.title
+    payers = book["Payers"]
+    cols = {c.value: c.column_letter for c in payers[1]}
+    # money, percent and count formats on the columns; row 2 is Beta Care (the larger gap), paid
+    # 95 x 800 + 130 x 200 = $102,000
+    assert payers[f"{cols['Payer']}2"].value == "Beta Care"
+    assert payers[f"{cols['Revenue']}2"].number_format == "$#,##0"
+    assert payers[f"{cols['Revenue']}2"].value == pytest.approx(102000)
+    assert payers[f"{cols['% of Medicare']}2"].number_format == "0.0%"
+    assert payers[f"{cols['Units']}2"].number_format == "#,##0"
+    code = book["Comparison"]
+    ccols = {c.value: c.column_letter for c in code[1]}
+    assert code[f"{ccols['Rate']}2"].number_format == "$#,##0.00"
+    # widths fit the header at least ("Medicare-valued revenue" is 23 characters)
+    assert payers.column_dimensions[cols["Medicare-valued revenue"]].width >= 23
 
 
 def test_a_client_with_errors_writes_nothing(tmp_path):

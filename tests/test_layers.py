@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("assembly", {"analysis"}),
     ("words and pictures", {"narrative", "report", "plots"}),
     ("output", {"export", "render", "kernels", "_kernel_stub", "notebook", "widgets", "validate", "sample", "cli",
-                "build"}),
+                "build", "pdf"}),
 ]
 
 #: Modules longer than the ~600-line guideline whose split is another engineer's work in progress:

@@ -186,3 +186,10 @@ def test_preload_compiles_the_template_once_per_format():
     assert narrative._environment.cache_info().currsize == len(narrative.FORMATS)
     before = narrative._environment("markdown").get_template(narrative.TEMPLATE)
     assert narrative._environment("markdown").get_template(narrative.TEMPLATE) is before  # compiled once, kept
+
+
+def test_markdown_keeps_apostrophes_and_escapes_tags():
+    # the defect: "practice's" came out as "practice&\#39;s" in the Markdown export
+    text = narrative.value_proposition({**FACTS, "payer": "O'Brien <b>Care</b>"}, format="markdown")
+    assert "O'Brien &lt;b&gt;Care&lt;/b&gt;" in text
+    assert "&#39;" not in text and "&\\#39;" not in text and "practice's" in text

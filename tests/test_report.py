@@ -9,6 +9,7 @@ Beta Care      95 x   800          130 x 200            102,000   69,072 + 24,38
 Median of two = (1.3918 + 1.0914) / 2 = 1.2416; Beta Care's gap = (1.3918 - 1.0914) / 2 x 93,454 = $14,033.
 """
 
+import dataclasses
 import json
 import re
 from html import unescape
@@ -178,14 +179,27 @@ def _leverage(tmp_path, **yaml_data):
 
 def test_er_savings_reading_states_the_range_and_top_payer(tmp_path):
     analysis, lev = _leverage(tmp_path)
+    lev = dataclasses.replace(lev, interval=None, interval_drivers=None)  # the all-low / all-high cases
     # visits 3.27 (0.18 to 13.98), dollars to the nearest $10: $2,620 ($90 to $36,650); Alpha saves more
     assert report.er_savings_reading(analysis, lev) == (
         "Across all payers, the practice's same-day appointments avoid an estimated 3 emergency-room visits a year "
         "(range <1 to 14), saving the plans about $2,620 a year (range $90 to $36,650); Alpha Health gains most.")
 
 
+def test_er_savings_reading_quotes_the_80_percent_range_and_its_drivers(tmp_path):
+    analysis, lev = _leverage(tmp_path)
+    total = lev.interval.set_index("payer").loc["All payers"]
+    # inside the hand-worked low and high cases above ($86.02 and $36,648.74), around the base $2,621.93
+    assert 86.02 < total["savings_p10"] < 2621.93 < total["savings_p90"] < 36648.74
+    text = report.er_savings_reading(analysis, lev)
+    assert "about $2,620 a year in the base case (80% range " in text
+    assert f"${round(total['savings_p10'], -1):,.0f} to ${round(total['savings_p90'], -1):,.0f}" in text
+    assert "from 2,000 joint draws" in text and "The range is set mostly by " in text
+
+
 def test_er_savings_table_per_payer_and_in_total(tmp_path):
     _, lev = _leverage(tmp_path)
+    lev = dataclasses.replace(lev, interval=None, interval_drivers=None)  # the all-low / all-high cases
     table = report.er_savings_table(lev).data
     assert table["Payer"].tolist() == ["Alpha Health", "Beta Care", "All payers"]
     # Alpha: 1.96 visits (0.11 to 8.39), $1,541.77 ($49.86 to $21,855.01); Beta: 1.31 (0.07 to 5.59), $1,080.16

@@ -7,7 +7,8 @@ assumption are described in ``docs/leverage.md``). One module per concern:
   payer (client.yaml counts and the diagnosis file); built once per client and passed to the others.
 * :mod:`~ratekit.leverage.er_savings` - :func:`er_savings`, ED visits a year the practice's access features
   avoid and the dollars that saves the plan, low / base / high; :func:`sensitivity` ranks the assumptions
-  by how much they move the total; :func:`ed_algorithm_profile`, the NYU ED algorithm's view of each
+  by how much they move the total; :func:`er_savings_interval`, the Monte Carlo median and 80% interval,
+  and :func:`interval_drivers`, what sets its width; :func:`ed_algorithm_profile`, the NYU ED algorithm's view of each
   condition.
 * :mod:`~ratekit.leverage.assumptions` - :func:`assumptions`, every assumption with its range and citation,
   and the client's overrides.
@@ -30,7 +31,8 @@ The package exports each module's functions, so ``ratekit.leverage.panel`` (like
 
 from .assumptions import assumptions
 from .er_savings import (FEATURE_GROUPS, access_reduction, counted_patients, ed_algorithm_profile, er_savings,
-                         er_savings_by_payer, er_savings_total, sensitivity)
+                         er_savings_by_payer, er_savings_interval, er_savings_total, er_savings_uncertainty,
+                         interval_drivers, sensitivity, simulate_er_savings)
 from .exposure import chronic_cost_exposure, chronic_cost_exposure_by_payer
 from .local import PLACES_MEASURES, PREVALENCE_MARGIN, local_context, shortage
 from .panel import largest_remainder, map_diagnoses, panel, panel_conditions, read_diagnoses
@@ -41,7 +43,8 @@ __all__ = [
     "FEATURE_GROUPS", "PLACES_MEASURES", "PREVALENCE_MARGIN", "TARGET_DOLLAR_YEAR",
     "access_reduction", "assumptions", "chronic_cost_exposure", "chronic_cost_exposure_by_payer",
     "condition_codes", "cost_table", "counted_patients", "cpi_factor", "cpi_table", "ed_algorithm_profile",
-    "er_savings", "er_savings_by_payer", "er_savings_total", "largest_remainder", "local_context",
+    "er_savings", "er_savings_by_payer", "er_savings_interval", "er_savings_total", "er_savings_uncertainty",
+    "interval_drivers", "largest_remainder", "local_context",
     "map_diagnoses", "panel", "panel_conditions", "preload", "read_diagnoses", "reference_table", "sensitivity",
-    "shortage", "visit_cost_table",
+    "shortage", "simulate_er_savings", "visit_cost_table",
 ]

@@ -377,3 +377,215 @@ def ed_algorithm_profile(diagnoses: pd.DataFrame | None = None) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(rows, columns=["condition", "codes", *probs, "primary_care_treatable",
                                        "preventable_or_treatable", "weighting"])
+
+
+# --- Monte Carlo interval ----------------------------------------------------------------------------------------
+
+#: Draws of the Monte Carlo interval. Each assumption's draws are stratified (one per 1/DRAWS of its
+#: distribution, a Latin hypercube), so 2,000 draws pin its p10 and p90 to within about 1% across seeds.
+DRAWS = 2000
+#: Fixed seed: the same client and assumptions give the same interval on every run.
+SEED = 20251
+
+#: Rank correlation between assumptions drawn together (Gaussian copula; docs/leverage.md, "The interval").
+#: The ED-visit rates all come from the same survey (NHAMCS) and move with the same population's age mix;
+#: the features of one :data:`FEATURE_GROUPS` group share their evidence (next-day is defined as half of
+#: same-day; extended and weekend hours are the same Manchester schemes). Every other pair is independent.
+ED_RATE_CORRELATION = 0.8
+GROUP_CORRELATION = 1.0
+
+
+def triangular_quantile(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """The quantile function of the triangular distribution over ``low <= mode <= high``.
+
+    ``F⁻¹(u) = low + √(u (high - low)(mode - low))`` for ``u < (mode - low)/(high - low)``,
+    else ``high - √((1 - u)(high - low)(high - mode))``; ``low`` everywhere when ``low == high``.
+    """
+    u = np.asarray(u, dtype=float)
+    width = high - low
+    if width <= 0:
+        return np.full(u.shape, float(low))
+    split = (mode - low) / width
+    return np.where(u < split, low + np.sqrt(u * width * (mode - low)),
+                    high - np.sqrt((1.0 - u) * width * (high - mode)))
+
+
+def _correlated_uniforms(keys: list[str], draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Uniform(0, 1) draws per key, rank-correlated as documented (Gaussian copula through ranks)."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((draws, len(keys)))
+    shared_rate = rng.standard_normal(draws)
+    shared_group = {g: rng.standard_normal(draws) for g in FEATURE_GROUPS}
+    group_of = {f"reduction.{f}": g for g, fs in FEATURE_GROUPS.items() for f in fs}
+    out = {}
+    for j, key in enumerate(keys):
+        if key == "ed_visits_per_year" or key.startswith("ed_visits_per_year."):
+            rho, common = ED_RATE_CORRELATION, shared_rate
+        elif key in group_of:
+            rho, common = GROUP_CORRELATION, shared_group[group_of[key]]
+        else:
+            rho, common = 0.0, None
+        x = z[:, j] if common is None else rho * common + np.sqrt(1.0 - rho * rho) * z[:, j]
+        out[key] = (_ranks(x) + 0.5) / draws
+    return out
+
+
+def draw_assumptions(table: pd.DataFrame, *, draws: int = DRAWS, seed: int = SEED) -> dict[str, np.ndarray]:
+    """``draws`` joint draws of every assumption: triangular over (low, base, high), correlated as documented.
+
+    An assumption with low == high (an override with one number, the default office cost) is that number in
+    every draw. Returns key -> array of ``draws`` values.
+    """
+    table = check_assumptions(table)
+    keys = list(table["key"])
+    uniforms = _correlated_uniforms(keys, draws, seed)
+    return {r.key: triangular_quantile(uniforms[r.key], float(r.low), float(r.base), float(r.high))
+            for r in table.itertuples(index=False)}
+
+
+def _access_reduction_draws(features, values: Mapping[str, np.ndarray], draws: int) -> np.ndarray:
+    remaining = np.ones(draws)
+    for group in FEATURE_GROUPS.values():
+        present = [values[f"reduction.{f}"] for f in group if f in features]
+        if present:
+            remaining = remaining * (1.0 - np.max(np.vstack(present), axis=0))
+    return 1.0 - remaining
+
+
+def _payer_visit_draws(counts: list[tuple[str, float]], members: float, values: Mapping[str, np.ndarray],
+                       draws: int) -> np.ndarray:
+    """Σ_k (D_k - D_{k-1}) v_k of :func:`counted_patients` for every draw at once (ED visits a year, before
+    the avoidable share and the access reduction)."""
+    conds = sorted((c for c, n in counts if n > 0), key=CONDITIONS.index)
+    if not conds:
+        return np.zeros(draws)
+    n = np.array([float(dict(counts)[c]) for c in conds])
+    rates = np.column_stack([values.get(f"ed_visits_per_year.{c}", values["ed_visits_per_year"]) for c in conds])
+    order = np.argsort(-rates, axis=1, kind="stable")  # ties keep client.CONDITIONS order
+    rate_sorted = np.take_along_axis(rates, order, axis=1)
+    n_sorted = n[order]
+    m = max(float(members), float(n.max()))
+    top = np.maximum.accumulate(n_sorted, axis=1)
+    none_left = np.cumprod(1.0 - n_sorted / m, axis=1)
+    delta = values["comorbidity_distinct"][:, None]
+    d = np.maximum.accumulate((1.0 - delta) * top + delta * m * (1.0 - none_left), axis=1)
+    added = np.diff(d, axis=1, prepend=0.0).clip(min=0.0)
+    return (added * rate_sorted).sum(axis=1)
+
+
+def simulate_er_savings(client: Client, panel: pd.DataFrame,
+                        office_visit_cost: pd.Series | Mapping[str, float] | None, *,
+                        assumptions: pd.DataFrame | None = None, draws: int = DRAWS,
+                        seed: int = SEED) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray],
+                                                   dict[str, np.ndarray]]:
+    """The :func:`er_savings` model over ``draws`` joint draws of its assumptions (:func:`draw_assumptions`).
+
+    Returns ``(avoided, savings, values)``: payer -> avoided visits per draw, payer -> USD saved per draw,
+    and the drawn assumption values (key -> array). Same formulas as :func:`er_savings`, vectorised over draws.
+    """
+    table = check_assumptions(assumptions if assumptions is not None else _assumptions_for(client))
+    base_values = scenario_values(table, "base")
+    office, sources = _office_costs(client, office_visit_cost, base_values["office_visit_default"])
+    values = draw_assumptions(table, draws=draws, seed=seed)
+    reduction = _access_reduction_draws(client.access_features, values, draws)
+    members = {p.name: p.patients for p in client.payers}
+    by_payer: dict[str, list[tuple[str, float]]] = {}
+    for payer, condition, patients in zip(panel["payer"], panel["condition"], panel["patients"], strict=True):
+        by_payer.setdefault(payer, []).append((condition, float(patients)))
+    avoided, savings = {}, {}
+    for payer, items in by_payer.items():
+        visits = _payer_visit_draws(items, members[payer], values, draws)
+        off = office[payer] if sources[payer] == "payer rate" else values["office_visit_default"]
+        avoided[payer] = visits * values["avoidable_share"] * reduction
+        savings[payer] = avoided[payer] * np.maximum(values["ed_cost"] - off, 0.0)
+    return avoided, savings, values
+
+
+_COLUMNS_INTERVAL = ["payer", "avoided_visits_base", "avoided_visits_p10", "avoided_visits_median",
+                     "avoided_visits_p90", "savings_base", "savings_p10", "savings_median", "savings_p90"]
+
+
+def er_savings_uncertainty(client: Client, panel: pd.DataFrame,
+                           office_visit_cost: pd.Series | Mapping[str, float] | None, *,
+                           assumptions: pd.DataFrame | None = None, savings: pd.DataFrame | None = None,
+                           draws: int = DRAWS, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`er_savings_interval` and :func:`interval_drivers` from one simulation (what the report uses).
+
+    ``savings`` is :func:`er_savings`'s table for the same inputs when the caller has it (the base case).
+    """
+    table = check_assumptions(assumptions if assumptions is not None else _assumptions_for(client))
+    avoided, saved, values = simulate_er_savings(client, panel, office_visit_cost, assumptions=table, draws=draws,
+                                                 seed=seed)
+    if savings is None:
+        savings = er_savings(client, panel, office_visit_cost, assumptions=table)
+    base = er_savings_by_payer(savings, total=True).set_index("payer")
+    payers = list(avoided)
+    avoided["All payers"] = np.sum([avoided[p] for p in payers], axis=0) if payers else np.zeros(draws)
+    saved["All payers"] = np.sum([saved[p] for p in payers], axis=0) if payers else np.zeros(draws)
+    rows = []
+    for payer in [*payers, "All payers"]:
+        a10, a50, a90 = np.percentile(avoided[payer], [10, 50, 90])
+        s10, s50, s90 = np.percentile(saved[payer], [10, 50, 90])
+        rows.append((payer, float(base.loc[payer, "avoided_visits_base"]), a10, a50, a90,
+                     float(base.loc[payer, "savings_base"]), s10, s50, s90))
+    interval = pd.DataFrame(rows, columns=_COLUMNS_INTERVAL)
+    return interval, _drivers(saved["All payers"], values, table)
+
+
+def er_savings_interval(client: Client, panel: pd.DataFrame,
+                        office_visit_cost: pd.Series | Mapping[str, float] | None, *,
+                        assumptions: pd.DataFrame | None = None, draws: int = DRAWS,
+                        seed: int = SEED) -> pd.DataFrame:
+    """The 80% interval (p10 - p90) and median of the ER savings per payer and in total, beside the base case.
+
+    Every assumption is drawn jointly from a triangular distribution over its published low, base and high
+    (mode = base), the ED-visit rates rank-correlated at :data:`ED_RATE_CORRELATION` and the features of one
+    evidence group at :data:`GROUP_CORRELATION`; :func:`simulate_er_savings` runs the model on each draw.
+    The total's percentiles are those of the per-draw sum over payers (not the sum of the payers' percentiles).
+
+    Returns
+    -------
+    DataFrame
+        One row per payer of ``panel`` and an ``All payers`` row: ``payer``, ``avoided_visits_base``,
+        ``avoided_visits_p10/median/p90`` (visits a year), ``savings_base``, ``savings_p10/median/p90``
+        (USD a year). Base is :func:`er_savings`'s base case.
+    """
+    return er_savings_uncertainty(client, panel, office_visit_cost, assumptions=assumptions, draws=draws,
+                                  seed=seed)[0]
+
+
+def interval_drivers(client: Client, panel: pd.DataFrame,
+                     office_visit_cost: pd.Series | Mapping[str, float] | None, *,
+                     assumptions: pd.DataFrame | None = None, draws: int = DRAWS,
+                     seed: int = SEED) -> pd.DataFrame:
+    """Which assumptions drive the width of the interval on the practice's total savings.
+
+    For each assumption that varies across draws, the Spearman rank correlation of its draws with the total
+    savings; ``share`` = its square over the sum of squares (a variance-share reading, exact only for an
+    additive model; read it as an order).
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``label``, ``rank_correlation``, ``share``; sorted by share, largest first.
+    """
+    return er_savings_uncertainty(client, panel, office_visit_cost, assumptions=assumptions, draws=draws,
+                                  seed=seed)[1]
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float)
+
+
+def _drivers(total: np.ndarray, values: Mapping[str, np.ndarray], table: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(zip(table["key"], table["label"], strict=True))
+    rows = []
+    if np.ptp(total) > 0:
+        total_rank = _ranks(total)
+        for key, x in values.items():
+            if np.ptp(x) > 0:
+                rows.append((key, labels[key], float(np.corrcoef(_ranks(x), total_rank)[0, 1])))
+    out = pd.DataFrame(rows, columns=["key", "label", "rank_correlation"])
+    squares = out["rank_correlation"] ** 2
+    out["share"] = squares / squares.sum() if len(out) and squares.sum() > 0 else 0.0
+    return out.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
