@@ -97,3 +97,44 @@ def test_no_mapped_payer_gives_an_empty_table(folder):
     out = position.market_position(folder, rates=RATES, entities={"Nobody (synthetic)": "Gamma"},
                                    locality_id=LOCALITY, release=RELEASE)
     assert out.empty and list(out.columns) == position.POSITION_COLUMNS
+
+
+def test_reading_table_and_chart_of_the_position(folder):
+    from ratekit import report
+    from ratekit.plots import market as market_plots
+
+    out = position.market_position(folder, rates=RATES, entities={"Alpha Insurance (synthetic)": "Alpha Health"},
+                                   locality_id=LOCALITY, release=RELEASE, tins=[OWN_TIN], utilization=UTILIZATION)
+    text = report.market_reading(out)
+    # (50 x 1000 + 100 x 500) / 1500 = 66.7 -> 67th; 3 x 1000 below the median (99214 is above it, not netted);
+    # 118 published for the practice vs its 112: 5.4% apart, more than 1%
+    assert text == ("At Alpha Health, your rates sit at the 67th percentile of what it publishes for other practices "
+                    "(weighted by your volume); bringing the 1 code(s) below its market median up to it is worth "
+                    "$3,000 a year; its file publishes a rate for you that differs from your fee schedule by more "
+                    "than 1% on 1 code(s): ask it to check the contract it has loaded.")
+    html = report.market_table(out.assign(payer="<b>Alpha</b>")).to_html()
+    assert "&lt;b&gt;Alpha&lt;/b&gt;" in html and "<b>Alpha</b>" not in html
+    ax = market_plots.market_boxes(report.market_top_codes(out))
+    ticks = sorted((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels())
+    assert ticks == [(0, "Alpha Health: 99214"), (1, "Alpha Health: 99213")]  # most units (99213) at the top
+    import matplotlib.pyplot as plt
+    plt.close(ax.figure)
+
+
+def test_client_position_ingests_the_client_market_files(tmp_path, folder):
+    import shutil
+
+    from conftest import write_client
+    from ratekit.client import load_client
+
+    client_dir = write_client(tmp_path)
+    assert position.client_position(load_client("tiny", tmp_path), rates=RATES, utilization=UTILIZATION,
+                                    locality_id=LOCALITY, release=RELEASE) is None  # no market: section
+    (client_dir / "market").mkdir()
+    shutil.copy(folder.parent / "alpha.json", client_dir / "market" / "alpha.json")
+    write_client(tmp_path, yaml_data={"market": {"files": ["market/alpha.json"], "tins": [OWN_TIN],
+                                                 "entities": {"Alpha Insurance (synthetic)": "AH"}}})
+    out = position.client_position(load_client("tiny", tmp_path), rates=RATES, utilization=UTILIZATION,
+                                   locality_id=LOCALITY, release=RELEASE)
+    assert list(out["market_median"]) == [pytest.approx(115.0), pytest.approx(155.0)]
+    assert out["published_rate"].iloc[0] == 118.0

@@ -141,3 +141,52 @@ def volume_weighted_percentile(position: pd.DataFrame) -> float:
     if units.sum() <= 0:
         return float("nan")
     return float((position["percentile"] * units).sum() / units.sum())
+
+
+def client_position(client, *, rates: pd.DataFrame, utilization: pd.DataFrame, locality_id: str,
+                    release: str) -> pd.DataFrame | None:
+    """:func:`market_position` for a client whose ``client.yaml`` has a ``market:`` section; None without one.
+
+    With ``market.folder`` the ingested datasets there are read; otherwise ``market.files`` are ingested
+    (the client's codes only) into a temporary folder that is removed afterwards. With ``market.nppes`` the
+    market is limited to the client's state and specialty.
+
+    Parameters
+    ----------
+    client : ratekit.client.Client
+    rates, utilization : DataFrame
+        The client's tidy rates and utilization (as :class:`ratekit.analysis.ClientAnalysis` holds them).
+    locality_id, release : str
+
+    Raises
+    ------
+    RatekitError
+        When a market file cannot be ingested (the ingest's error, naming the file and the position).
+    """
+    import tempfile
+
+    from ..errors import RatekitError
+    from .ingest import ingest
+    from .nppes import read_nppes
+
+    config = getattr(client, "market", None)
+    if config is None:
+        return None
+    providers = None
+    if config.nppes:
+        state = None
+        if client.zip or client.locality:
+            from .client_link import client_market
+            state = client_market(client.root).state
+        providers = read_nppes(client.path(config.nppes), specialty=client.specialty, state=state)
+    kwargs = dict(rates=rates, entities=config.entities, locality_id=locality_id, release=release,
+                  tins=config.tins, utilization=utilization, providers=providers)
+    if config.folder:
+        return market_position(client.path(config.folder), **kwargs)
+    codes = sorted(set(rates["hcpcs"]) | set(utilization["hcpcs"]))
+    with tempfile.TemporaryDirectory(prefix="ratekit-market-") as tmp:
+        report = ingest([client.path(f) for f in config.files], tmp, codes=codes)
+        failed = [p for r in report.results if r.status == "failed" for p in r.problems if p.severity == "error"]
+        if failed:
+            raise RatekitError(failed, context=f"client {client.client_id!r}: a market file could not be read:")
+        return market_position(tmp, **kwargs)
