@@ -529,6 +529,13 @@ def market_top_codes(position: pd.DataFrame, *, n: int = 6) -> pd.DataFrame:
     return ranked.groupby("payer", sort=False).head(n).reset_index(drop=True)
 
 
+def _ordinal(value: float) -> str:
+    """``1`` -> ``1st``, ``22`` -> ``22nd``, ``13`` -> ``13th`` (a percentile, rounded)."""
+    n = int(round(value))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def market_reading(position: pd.DataFrame) -> str:
     """Per payer: the practice's volume-weighted percentile in its market and the dollars a year to the median."""
     from .market.position import volume_weighted_percentile
@@ -538,9 +545,9 @@ def market_reading(position: pd.DataFrame) -> str:
     parts = []
     for payer, rows in position.groupby("payer", sort=True):
         pctile = volume_weighted_percentile(rows)
-        where = (f"your rates sit at the {pctile:.0f}th percentile of what it publishes for other practices "
+        where = (f"your rates sit at the {_ordinal(pctile)} percentile of what it publishes for other practices "
                  "(weighted by your volume)" if not math.isnan(pctile) else
-                 f"your rates sit at the {rows['percentile'].median():.0f}th percentile (median over codes)")
+                 f"your rates sit at the {_ordinal(rows['percentile'].median())} percentile (median over codes)")
         up = float((rows["to_median"].clip(lower=0) * rows["units"]).sum())
         below = int((rows["to_median"] > 0).sum())
         gain = (f"bringing the {below} code(s) below its market median up to it is worth {money_nearest(up)} a year"

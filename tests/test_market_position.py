@@ -138,3 +138,10 @@ def test_client_position_ingests_the_client_market_files(tmp_path, folder):
                                    locality_id=LOCALITY, release=RELEASE)
     assert list(out["market_median"]) == [pytest.approx(115.0), pytest.approx(155.0)]
     assert out["published_rate"].iloc[0] == 118.0
+
+
+def test_ordinal_percentiles():
+    from ratekit.report import _ordinal
+
+    assert [_ordinal(v) for v in (0.4, 1, 2, 3, 11, 12, 13, 21, 22, 66.7, 100)] == [
+        "0th", "1st", "2nd", "3rd", "11th", "12th", "13th", "21st", "22nd", "67th", "100th"]
