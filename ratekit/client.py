@@ -106,6 +106,26 @@ class Payer:
 
 
 @dataclass(frozen=True)
+class MarketConfig:
+    """Where a client's payers' Transparency-in-Coverage data is (``market:`` in client.yaml).
+
+    Paths are relative to the client folder. ``files`` are in-network files (``.json`` / ``.json.gz``) that
+    are ingested when the report needs them; ``folder`` is the output of ``ratekit market ingest`` (used
+    as is when given). ``entities`` maps each file's ``reporting_entity_name`` to one of the client's payers
+    (the value may be a payer's name or alias; it is stored as the payer's name).
+    """
+
+    files: tuple[str, ...] = ()
+    folder: str | None = None
+    #: optional NPPES extract (``npidata_pfile`` columns), relative to the client folder
+    nppes: str | None = None
+    #: the practice's own TINs, to find its own published rates
+    tins: tuple[str, ...] = ()
+    #: reporting entity name -> the client's payer name
+    entities: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Client:
     """A validated client folder. Build it with :func:`load_client`."""
 
@@ -130,6 +150,8 @@ class Client:
     assumptions: dict = field(default_factory=dict)
     #: warnings found in client.yaml (errors raise instead)
     warnings: tuple[Problem, ...] = ()
+    #: the payers' Transparency-in-Coverage data, when client.yaml has a ``market:`` section
+    market: MarketConfig | None = None
 
     def path(self, relative: str) -> Path:
         """A file of this client, resolved inside its folder."""
@@ -245,7 +267,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
 
     known = {"name", "synthetic", "specialty", "location", "benchmark_year", "medicare_release",
              "benchmark_date", "payers", "utilization", "access_features", "conditions", "notes",
-             "assumptions", "diagnoses"}
+             "assumptions", "diagnoses", "market"}
     for key in raw:
         if key not in known:
             err(str(key), f"unknown key '{key}'", fix=f"remove it or use one of: {', '.join(sorted(known))}",
@@ -324,6 +346,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
     if not isinstance(assumptions, dict):
         err("assumptions", "'assumptions' must be a mapping", assumptions)
         assumptions = {}
+    market = _parse_market(raw.get("market"), folder, payers, err) if raw.get("market") is not None else None
 
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -334,6 +357,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
         locality=locality, county_fips=county_fips, medicare_release=release, benchmark_date=bdate,
         access_features=tuple(features), conditions=conditions, diagnoses=diagnoses,
         notes=str(raw.get("notes") or ""), assumptions=assumptions, warnings=tuple(problems),
+        market=market,
     )
 
 
@@ -388,6 +412,74 @@ def _parse_payers(value, folder: Path, err) -> list[Payer]:
         payers.append(Payer(name=name, kind=str(kind), patients=int(patients), fee_schedule=fee,
                             aliases=tuple(str(a) for a in aliases), conditions=conditions, contract=contract))
     return payers
+
+
+def _parse_market(value, folder: Path, payers: list[Payer], err) -> MarketConfig | None:
+    """Validate ``market: {files: [...] | folder: ..., entities: {reporting entity: payer}, nppes, tins}``."""
+    example = ("write e.g. 'market: {files: [market/payer.json.gz], entities: {\"Payer Inc\": Payer Plan}}'")
+    if not isinstance(value, dict):
+        err("market", "'market' must be a mapping", value, example)
+        return None
+    unknown = set(value) - {"files", "folder", "nppes", "tins", "entities"}
+    if unknown:
+        err("market", f"unknown market key(s): {', '.join(sorted(map(str, unknown)))}", None,
+            "use files or folder, entities and, optionally, nppes and tins", severity="warning")
+    files = value.get("files") or []
+    if isinstance(files, str):
+        files = [files]
+    if not isinstance(files, list):
+        err("market.files", "'files' must be a list of in-network files", files, example)
+        files = []
+    files = [str(f).strip() for f in files]
+    for i, f in enumerate(files, start=1):
+        _check_inside(folder, f, f"market.files[{i}]", err)
+    market_folder = value.get("folder")
+    if market_folder is not None:
+        market_folder = str(market_folder).strip()
+        target = (folder / market_folder).resolve()
+        if not target.is_relative_to(folder.resolve()):
+            err("market.folder", "the path points outside the client folder", market_folder,
+                "keep the client's files in its folder")
+        elif not target.is_dir():
+            err("market.folder", "the folder does not exist", market_folder,
+                "run `ratekit market ingest FILE... --out <client>/<folder>` or fix the name")
+    if not files and market_folder is None:
+        err("market", "a market section needs 'files' (in-network files) or 'folder' (ingested)", value, example)
+    nppes = value.get("nppes")
+    if nppes is not None:
+        nppes = str(nppes).strip()
+        _check_inside(folder, nppes, "market.nppes", err)
+    tins = value.get("tins") or []
+    if isinstance(tins, (str, int)):
+        tins = [tins]
+    if not isinstance(tins, list):
+        err("market.tins", "'tins' must be a list of the practice's TINs", tins, "write e.g. tins: [\"12-3456789\"]")
+        tins = []
+    for t in tins:
+        if not re.fullmatch(r"\d{2}-?\d{7}", str(t).strip()):
+            err("market.tins", "a TIN (EIN) is 9 digits, written 12-3456789, quoted", t,
+                "write e.g. tins: [\"12-3456789\"]")
+    names = {}
+    for p in payers:
+        for label in (p.name, *p.aliases):
+            names[normalise_name(label)] = p.name
+    entities = value.get("entities")
+    resolved: dict[str, str] = {}
+    if entities is None:
+        err("market.entities", "missing 'entities': which payer each file's reporting entity is", None, example)
+    elif not isinstance(entities, dict):
+        err("market.entities", "'entities' must map a reporting entity name to one of the client's payers",
+            entities, example)
+    else:
+        for entity, payer in entities.items():
+            target = names.get(normalise_name(str(payer or "")))
+            if target is None:
+                err(f"market.entities.{entity}", "not one of the client's payers (names or aliases)", payer,
+                    f"use one of: {', '.join(p.name for p in payers)}")
+                continue
+            resolved[str(entity).strip()] = target
+    return MarketConfig(files=tuple(files), folder=market_folder, nppes=nppes,
+                        tins=tuple(str(t).strip() for t in tins), entities=resolved)
 
 
 def _parse_contract(value, key: str, err) -> Contract | None:

@@ -30,6 +30,11 @@ and per client, by position in the sample:
 3. a place-of-service column in the utilization (ASC and hospital-outpatient units) and a
    ``Setting`` column with facility rates in the fee schedules.
 
+Clients 0 and 1 also get small synthetic Transparency-in-Coverage in-network files (``market/``, from
+:mod:`ratekit.market.synthetic`, drawn from their own seeded stream) for one or two commercial payers, with
+the practice's own TIN published at its fee-schedule rates (one code loaded 4% high, a discrepancy to find),
+and a ``market:`` section in client.yaml.
+
 Those choices draw from their own random stream, after every other draw, so the practices, panels
 and condition counts are the same as without them. Workbooks are written with fixed timestamps:
 the same seed writes the same bytes.
@@ -37,6 +42,7 @@ the same seed writes the same bytes.
 
 from __future__ import annotations
 
+import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -478,5 +484,60 @@ def write_sample(out: str | Path, *, clients: int = 4, seed: int = 2025) -> list
             else:
                 table.to_csv(folder / file, index=False)
         data["utilization"].to_csv(folder / "utilization.csv", index=False)
+        market = _synthetic_market(folder, index, seed=seed)
+        if market is not None:  # client.yaml again, with its market: section
+            data["yaml"]["market"] = market
+            text = yaml.safe_dump(data["yaml"], sort_keys=False, allow_unicode=True, width=100)
+            (folder / "client.yaml").write_text(header + text, encoding="utf-8")
         written.append(folder)
     return written
+
+
+#: Sample clients (by position) that get synthetic in-network files, and for how many commercial payers.
+MARKET_CLIENTS = {0: 2, 1: 1}
+
+
+def _synthetic_market(folder: Path, index: int, *, seed: int) -> dict | None:
+    """Write ``market/*.json.gz`` for the client's first commercial payers; its ``market:`` section (or None).
+
+    Each file is a payer's synthetic market around 1.3x the client's Medicare amounts (25 provider groups,
+    10 rates per code) plus the practice's own TIN at its fee-schedule rates, its most-billed code 4% high.
+    """
+    from .client import load_client
+    from .market import synthetic
+    from .market.client_link import client_market
+
+    n_payers = MARKET_CLIENTS.get(index)
+    if not n_payers:
+        return None
+    c = client_market(folder)
+    client = load_client(folder.name, root=folder.parent)
+    prices = medicare.price(c.release, localities=[c.locality_id], codes=c.codes)
+    base = {r.hcpcs: float(r.nonfacility_amount) for r in prices.itertuples()
+            if r.modifier == "" and pd.notna(r.nonfacility_amount)}
+    commercial = [p for p in client.payers if p.kind == "commercial" and p.fee_schedule][:n_payers]
+    tin = synthetic.synthetic_ein(9_000 + index)
+    entities, files = {}, []
+    for j, payer in enumerate(commercial):
+        own = c.rates[(c.rates["payer"] == payer.name) & (c.rates["modifier"] == "")
+                      & c.rates["setting"].isin(["", "nonfacility"])]
+        own = own.drop_duplicates("hcpcs", keep="last")  # the rate in force last (effective dates)
+        rates = {code: round(float(rate), 2) for code, rate in zip(own["hcpcs"], own["rate"], strict=True)
+                 if code in base}
+        if rates:
+            top = max(rates, key=lambda code: base[code])
+            rates[top] = round(rates[top] * 1.04, 2)
+        entity = f"{payer.name} Insurance Company"
+        spec = synthetic.MarketSpec(base_amounts={k: base[k] for k in sorted(base)}, payer=entity, n_groups=25,
+                                    rates_per_item=10, refs_per_rate=3, multiple=1.3 + 0.1 * j, spread=0.18,
+                                    practice_tin=tin, practice_npis=(synthetic.synthetic_npi(90_000 + index),),
+                                    practice_rates=rates, seed=seed * 100 + index * 10 + j)
+        name = f"market/{_slug(payer.name)}-in-network.json.gz"
+        (folder / "market").mkdir(exist_ok=True)
+        plain = synthetic.write_synthetic_in_network(folder / name.removesuffix(".gz"), spec)
+        # gzip'd with no timestamp, so the same seed writes the same bytes
+        (folder / name).write_bytes(gzip.compress(plain.read_bytes(), compresslevel=9, mtime=0))
+        plain.unlink()
+        files.append(name)
+        entities[f"{entity} (synthetic)"] = payer.aliases[0] if payer.aliases else payer.name
+    return {"files": files, "tins": [tin], "entities": entities} if files else None

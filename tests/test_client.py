@@ -100,3 +100,39 @@ def test_sample_clients_all_load():
         client = load_client(i)
         assert "synthetic" in client.name.lower() and client.synthetic
         assert 5 <= len(client.payers) <= 8
+
+
+def test_market_section_maps_reporting_entities_to_payers_through_aliases(tmp_path):
+    folder = write_client(tmp_path, yaml_data={"market": {
+        "files": ["market/alpha.json"], "tins": ["00-1234567"],
+        "entities": {"Alpha Insurance Co (synthetic)": "AH"}}})
+    (folder / "market").mkdir()
+    (folder / "market" / "alpha.json").write_text("{}", encoding="utf-8")
+    market = load_client("tiny", tmp_path).market
+    assert market.files == ("market/alpha.json",) and market.folder is None and market.nppes is None
+    assert market.entities == {"Alpha Insurance Co (synthetic)": "Alpha Health"}  # the alias, resolved
+    assert market.tins == ("00-1234567",)
+
+
+def test_client_without_market_section_has_none(tiny_client):
+    assert load_client(*tiny_client).market is None
+
+
+def test_market_section_errors_name_the_key_value_and_fix(tmp_path):
+    write_client(tmp_path, yaml_data={"market": {
+        "files": ["../../etc/passwd", "market/missing.json.gz"], "folder": "nowhere", "tins": ["123"],
+        "entities": {"Gamma Inc": "Gamma"}}})
+    with pytest.raises(RatekitError) as info:
+        load_client("tiny", tmp_path)
+    text = str(info.value)
+    for expected in ["market.files[1]", "outside the client folder", "market.files[2]", "does not exist",
+                     "market.folder", "'nowhere'", "market.tins", "'123'", "market.entities.Gamma Inc",
+                     "not one of the client's payers", "Alpha Health, Beta Care"]:
+        assert expected in text, expected
+
+
+def test_market_section_needs_files_or_folder_and_entities(tmp_path):
+    write_client(tmp_path, yaml_data={"market": {"nppes": None}})
+    with pytest.raises(RatekitError) as info:
+        load_client("tiny", tmp_path)
+    assert "needs 'files'" in str(info.value) and "missing 'entities'" in str(info.value)
