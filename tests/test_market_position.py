@@ -141,7 +141,7 @@ def test_client_position_ingests_the_client_market_files(tmp_path, folder):
 
 
 def test_ordinal_percentiles():
-    from ratekit.report import _ordinal
+    from ratekit.report.market import _ordinal
 
     assert [_ordinal(v) for v in (0.4, 1, 2, 3, 11, 12, 13, 21, 22, 66.7, 100)] == [
         "0th", "1st", "2nd", "3rd", "11th", "12th", "13th", "21st", "22nd", "67th", "100th"]
