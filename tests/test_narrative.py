@@ -31,9 +31,8 @@ def test_text_paragraph_reads_the_numbers():
                            "mix of services, below the median payer (112%); bringing it to that level is worth "
                            "$84,300 a year.")
     # 744,136.05 + 420,258.69 = 1,164,394.74 -> "$1.16 million"
-    assert ("for its members (60 with diabetes and 180 with hypertension) that cost the plan an estimated "
-            "$1.16 million a year (2024 dollars") in text
-    assert "cost the plan bears that the practice manages, not a saving" in text
+    assert ("Among its members the practice manages 60 with diabetes and 180 with hypertension, who cost the plan "
+            "about $1.16 million a year (2024 dollars; cost it bears, not a saving).") in text
     assert "No published per-patient cost is counted for chronic kidney disease." in text
     assert ("Its same-day appointments and after-hours line keep an estimated 6 emergency-room visits a year "
             "out of the ER (range fewer than 1 to 26), saving the plan about $5,260 a year (range $188 to "
@@ -74,7 +73,7 @@ def test_sentences_drop_out_with_missing_facts():
     assert text == ("Bolt (Medicaid managed care) is one of Maple's payers. The practice lists no same-day, "
                     "after-hours or extended-hours access, so no ER savings are claimed.")
     no_dollars = dict(FACTS, dollars_to_benchmark=None)
-    assert "94% of Medicare for the practice's mix of services, below the median payer (112%). The practice" in \
+    assert "94% of Medicare for the practice's mix of services, below the median payer (112%). Among its members" in \
         narrative.value_proposition(no_dollars, format="text")
     at_benchmark = dict(FACTS, pct_of_medicare=1.2, dollars_to_benchmark=0.0)
     assert "at or above the median payer (112%)." in narrative.value_proposition(at_benchmark, format="text")
