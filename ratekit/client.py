@@ -6,6 +6,7 @@ A client folder looks like this (documented in the README)::
         client.yaml              # who the practice is, its payers, access, conditions
         fee_schedules/*.csv|xlsx  # one file per payer, or a workbook with a sheet per payer
         utilization.csv          # units per code per payer per year
+        remits/*.835             # optional: the payers' electronic remittances (X12 835)
 
 Everything here is aggregate: contracted rates, volumes and counts of patients.
 No patient-level data belongs in a client folder.
@@ -152,10 +153,16 @@ class Client:
     warnings: tuple[Problem, ...] = ()
     #: the payers' Transparency-in-Coverage data, when client.yaml has a ``market:`` section
     market: MarketConfig | None = None
+    #: glob patterns of the client's 835 remittance files, relative to the folder (``remittances:``)
+    remittances: tuple[str, ...] = ()
 
     def path(self, relative: str) -> Path:
         """A file of this client, resolved inside its folder."""
         return self.root / relative
+
+    def remittance_files(self) -> list[Path]:
+        """The 835 files ``remittances:`` names, sorted; each resolved inside the client folder."""
+        return _remittance_files(self.root, self.remittances)
 
     @property
     def panel_size(self) -> int:
@@ -267,7 +274,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
 
     known = {"name", "synthetic", "specialty", "location", "benchmark_year", "medicare_release",
              "benchmark_date", "payers", "utilization", "access_features", "conditions", "notes",
-             "assumptions", "diagnoses", "market"}
+             "assumptions", "diagnoses", "market", "remittances"}
     for key in raw:
         if key not in known:
             err(str(key), f"unknown key '{key}'", fix=f"remove it or use one of: {', '.join(sorted(known))}",
@@ -324,9 +331,10 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
             err("benchmark_date", "'benchmark_date' must be a date YYYY-MM-DD", bdate)
             bdate = None
 
-    payers = _parse_payers(raw.get("payers"), folder, err)
+    remittances = _parse_remittances(raw.get("remittances"), folder, err)
+    payers = _parse_payers(raw.get("payers"), folder, err, remittances=bool(remittances))
 
-    utilization = text("utilization")
+    utilization = text("utilization", required=not remittances)  # else derived from the remittances
     if utilization:
         _check_inside(folder, utilization, "utilization", err)
 
@@ -358,6 +366,7 @@ def _parse(raw: dict, client_id: str, folder: Path, fname: str) -> Client:
         access_features=tuple(features), conditions=conditions, diagnoses=diagnoses,
         notes=str(raw.get("notes") or ""), assumptions=assumptions, warnings=tuple(problems),
         market=market,
+        remittances=remittances,
     )
 
 
@@ -370,7 +379,41 @@ def _check_inside(folder: Path, relative: str, key: str, err) -> None:
             f"add {relative.split('#', 1)[0]} to the client folder or fix the name")
 
 
-def _parse_payers(value, folder: Path, err) -> list[Payer]:
+def _remittance_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    base = folder.resolve()
+    found = set()
+    for pattern in patterns:
+        for path in base.glob(pattern):
+            resolved = path.resolve()
+            if resolved.is_file() and resolved.is_relative_to(base):
+                found.add(resolved)
+    return sorted(found)
+
+
+def _parse_remittances(value, folder: Path, err) -> tuple[str, ...]:
+    """Validate ``remittances: remits/*.835`` (a pattern or a list): relative, inside the folder, matching files."""
+    if value is None:
+        return ()
+    patterns = [value] if isinstance(value, str) else value
+    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
+        err("remittances", "'remittances' must be a file pattern or a list of them", value,
+            "write e.g. 'remittances: remits/*.835'")
+        return ()
+    good = []
+    for pattern in (p.strip() for p in patterns):
+        parts = Path(pattern).parts
+        if Path(pattern).is_absolute() or ".." in parts or pattern.startswith("~"):
+            err("remittances", "the pattern points outside the client folder", pattern,
+                "keep the 835 files in the client folder, e.g. remits/*.835")
+        elif not _remittance_files(folder, (pattern,)):
+            err("remittances", "no file in the client folder matches the pattern", pattern,
+                "add the 835 files or fix the pattern, e.g. remits/*.835")
+        else:
+            good.append(pattern)
+    return tuple(good)
+
+
+def _parse_payers(value, folder: Path, err, *, remittances: bool = False) -> list[Payer]:
     if not isinstance(value, list) or not value:
         err("payers", "missing 'payers': a list with one entry per payer", value,
             "add payers with name, kind, patients and fee_schedule")
@@ -394,7 +437,7 @@ def _parse_payers(value, folder: Path, err) -> list[Payer]:
             patients = 0
         contract = _parse_contract(item.get("contract"), f"{key}.contract", err)
         fee = str(item.get("fee_schedule") or "").strip()
-        if not fee and contract is None:
+        if not fee and contract is None and not remittances:  # with remittances: rates derived from them
             err(f"{key}.fee_schedule", "a payer needs a fee_schedule file", None,
                 "add 'fee_schedule: fee_schedules/<payer>.csv' (or a 'contract: {percent_of_medicare: 120}')")
         elif fee:
