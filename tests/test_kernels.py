@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ratekit import kernels
+from ratekit.render import kernels
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,9 @@ The layers, lowest first (a module may import its own layer and those below; cyc
 3. numbers - benchmark, leverage: tables in, tables out, no sentences.
 4. assembly - analysis: one client's numbers, assembled.
 5. words and pictures - narrative, report, plots: sentences, formatted tables, charts.
-6. output - export, render, kernels, notebook, widgets, validate, sample, cli, build: files, batches,
-   the notebooks' and the command line's entry points, and the steps that rebuild data/reference/.
+6. output - export, render, notebook, widgets, validate, sample, cli, build: files, batches (render:
+   the batch, the HTML export and the kernels), the notebooks' and the command line's entry points, and
+   the steps that rebuild data/reference/.
 
 A new module (or package) of ratekit must be given a layer here before this test passes.
 """
@@ -36,14 +37,13 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("numbers", {"benchmark", "leverage"}),
     ("assembly", {"analysis"}),
     ("words and pictures", {"narrative", "report", "plots"}),
-    ("output", {"export", "render", "kernels", "_kernel_stub", "notebook", "widgets", "validate", "sample", "cli",
-                "build", "pdf"}),
+    ("output", {"export", "render", "notebook", "widgets", "validate", "sample", "cli", "build", "pdf"}),
 ]
 
 #: Modules longer than the ~600-line guideline whose split is another engineer's work in progress:
-#: the batch renderer (becoming the ratekit/render/ package) and the TiC ingester (to be split into its
-#: reader, filters and writers when the market benchmark is wired into the client and the report).
-LONG_BY_OWNERS = {"ratekit.render", "ratekit.market.ingest"}
+#: the TiC ingester (to be split into its reader, filters and writers when the market benchmark is wired
+#: into the client and the report).
+LONG_BY_OWNERS = {"ratekit.market.ingest"}
 MAX_LINES = 600
 
 

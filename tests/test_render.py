@@ -11,12 +11,12 @@ from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import write_client
-from ratekit import cli, kernels
+from ratekit import cli
 from ratekit.analysis import analyse
 from ratekit.client import list_clients, load_client
 from ratekit.errors import RatekitError
 from ratekit.formatting import money_nearest
-from ratekit.render import largest_first, render_client, render_clients, report_dir
+from ratekit.render import kernels, largest_first, render_client, render_clients, report_dir
 
 pytestmark = pytest.mark.slow
 

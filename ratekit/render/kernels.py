@@ -43,7 +43,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import config
+from .. import config
 
 KERNEL_NAME = "python3"
 #: Seconds a new kernel has to answer its first request.
@@ -161,7 +161,7 @@ class ForkServer:
         # What ipykernel sets before any import, so matplotlib is imported here as a kernel would import it.
         env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from ratekit.kernels import _serve; _serve()", self.socket, *self.preload],
+            [sys.executable, "-c", "from ratekit.render.kernels import _serve; _serve()", self.socket, *self.preload],
             env=env, cwd=str(config.PROJECT_ROOT), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             start_new_session=True)  # stderr is this process's, as for a kernel started the ordinary way
         return self
