@@ -132,15 +132,21 @@ def read_remittances(paths: str | Path | Iterable[str | Path], *, chunk: int = s
         paths = [paths]
     tables: dict[str, list[pa.Table]] = {k: [] for k in _TABLES}
     problems: list[Problem] = []
+    seen: set[Path] = set()
     for path in paths:
+        if Path(path).resolve() in seen:
+            problems.append(Problem(str(path), "given twice: read once", severity="warning"))
+            continue
+        seen.add(Path(path).resolve())
         blocks, found = read_file(Path(path), chunk=chunk)
         problems += found
         for block in blocks:
             for k in _TABLES:
                 tables[k].append(block[k])
-    frames = {k: _frame(v, k) for k, v in tables.items()}
+    frames = {k: _frame(tables.pop(k), k) for k in _TABLES}
     problems += flags.mark(frames["lines"], frames["claims"], frames["transactions"])
-    frames["lines"] = frames["lines"][LINE_COLUMNS]
+    if list(frames["lines"].columns) != LINE_COLUMNS:
+        frames["lines"] = frames["lines"][LINE_COLUMNS]
     return Remittances(**frames, problems=problems)
 
 

@@ -82,6 +82,11 @@ class Elements:
         return self.flat.take(self.offsets)
 
 
+def _view(values: pa.Array) -> pa.Array:
+    """Binary as string without validating UTF-8 (for numbers and dates: parsed, never shown)."""
+    return values.view(pa.large_string() if values.type == pa.large_binary() else pa.string())
+
+
 def text(values: pa.Array) -> pa.Array:
     """Binary values as text: UTF-8 where valid, else Latin-1 (X12's extended character set)."""
     try:
@@ -112,7 +117,7 @@ def numbers(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``bad`` marks values given but not a plain decimal number (``"1,000.00"``, ``"12O.00"``).
     """
     given = present(values)
-    strings = pc.if_else(pa.array(given), values, pa.scalar(None, values.type)).cast(pa.string())
+    strings = _view(pc.if_else(pa.array(given), values, pa.scalar(None, values.type)))
     bad = np.zeros(len(values), dtype=bool)
     try:
         out = np.asarray(pc.cast(strings, pa.float64()).fill_null(np.nan), dtype=np.float64)
@@ -134,7 +139,7 @@ def cents(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def dates(values: pa.Array) -> pa.Array:
     """``CCYYMMDD`` values as timestamps (null when empty or not a date)."""
-    strings = values.cast(pa.string())
+    strings = _view(values)
     return pc.strptime(strings, format="%Y%m%d", unit="s", error_is_null=True)
 
 

@@ -44,7 +44,7 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
                                     "once", severity="warning"))
         else:
             first[k] = (transactions.at[i, "file"], transactions.at[i, "transaction"])
-    dup_keys = transactions.loc[dup, ["file", "transaction"]].assign(duplicate=True)
+    dup_keys = transactions.loc[dup, ["file", "transaction"]].drop_duplicates().assign(duplicate=True)
     claims["duplicate"] = (claims[["file", "transaction"]].merge(dup_keys, how="left", on=["file", "transaction"])
                            ["duplicate"].fillna(False).astype(bool).to_numpy()) if dup.any() \
         else np.zeros(len(claims), dtype=bool)
@@ -71,12 +71,12 @@ def mark(lines: pd.DataFrame, claims: pd.DataFrame, transactions: pd.DataFrame) 
                                     "the files read: kept as a negative payment", severity="warning"))
     key = ["file", "transaction", "claim_segment"]
     if not (claims["duplicate"].any() or claims["reversal"].any()):
-        for col in ("duplicate", "reversal", "reversed"):
+        for col in ("reversal", "reversed", "duplicate"):
             lines[col] = np.zeros(len(lines), dtype=bool)
     else:
         flags = claims[key + ["duplicate", "reversal", "reversed"]]
         merged = lines[key].merge(flags, on=key, how="left")
-        for col in ("duplicate", "reversal", "reversed"):
+        for col in ("reversal", "reversed", "duplicate"):
             lines[col] = merged[col].fillna(False).astype(bool).to_numpy()
     lines["comparable"] = ~(lines["duplicate"] | lines["reversal"] | lines["reversed"] | lines["is_secondary"])
     return problems

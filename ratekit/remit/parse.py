@@ -126,9 +126,10 @@ def parse_block(block: bytes, st: FileState, *, final: bool) -> dict[str, pa.Tab
     _balance_problems(st, lines, line_cas, claims, claim_cas, head, claim_paid_tr, plb_tr, valid)
 
     for g, name in ((b"PR", "patient_resp"), (b"CO", "contractual")):
-        lines[name] = C.sum_per(np.where(adj["group"] == g, adj["line_owner"], -1), adj["cents"], nlines)
+        lines[name] = C.sum_per(np.where(C.equals(adj["group_arr"], g), adj["line_owner"], -1), adj["cents"], nlines)
     lines["other_adj"] = line_cas - lines["patient_resp"] - lines["contractual"]
-    cob = C.sum_per(adj["claim"], (adj["group"] == b"OA") & (adj["reason"] == b"23"), nclaims) > 0
+    oa23 = C.equals(adj["group_arr"], b"OA") & C.equals(adj["reason_arr"], b"23")
+    cob = C.sum_per(adj["claim"], oa23.astype(np.int64), nclaims) > 0
     claims["is_secondary"] = C.is_in(claims["status"], SECONDARY) | cob
     tables = block_tables(st, head, claims, lines, adj, plb, valid)
     st.transactions += ntr
@@ -345,8 +346,8 @@ def _adjustments(E, sid, cl, ln, in_claim, in_line, seg_no, tr, st: FileState) -
     r = rows[idx]
     grp = group.take(idx)
     line_level = in_line[r]
-    return {"row": r, "claim": cl[r], "line_owner": np.where(line_level, ln[r], -1), "group": np.asarray(grp),
-            "group_arr": grp, "reason": np.asarray(reason), "reason_arr": reason, "cents": amount, "quantity": qty,
+    return {"row": r, "claim": cl[r], "line_owner": np.where(line_level, ln[r], -1),
+            "group_arr": grp, "reason_arr": reason, "cents": amount, "quantity": qty,
             "tr": tr[r], "level_line": line_level}
 
 

@@ -131,8 +131,13 @@ def blocks(path: Path, seps: Separators, *, chunk: int = CHUNK) -> Iterator[byte
             searched_from = max(0, len(buf) - 256)  # an SE cut by the previous chunk
             buf += data
             cut = _cut(buf, marker, seps.segment, searched_from)
-            if cut:
-                yield bytes(buf[:cut])
+            if cut == len(buf):
+                yield bytes(buf)
+                buf = bytearray()
+            elif cut:
+                with memoryview(buf) as view:
+                    block = bytes(view[:cut])
+                yield block
                 del buf[:cut]
     if buf:
         yield bytes(buf)

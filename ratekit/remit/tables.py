@@ -18,6 +18,10 @@ LINE_COLUMNS = [
 ]
 
 
+def _file(st, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(st.file, pa.string()), n)
+
+
 def _dollars(c: np.ndarray) -> pa.Array:
     return pa.array(np.asarray(c, dtype=np.int64) / 100.0, pa.float64())
 
@@ -44,7 +48,7 @@ def block_tables(st, head: dict, claims: dict, lines: dict, adj: dict, plb: dict
     ctr = claims["tr"]
     status = C.text(claims["status"])
     transactions = pa.table({
-        "file": pa.array([st.file] * ntr, pa.string()), "transaction": pa.array(number, pa.int64()),
+        "file": _file(st, ntr), "transaction": pa.array(number, pa.int64()),
         "control": tx["control"], "trace": tx["trace"], "trace_originator": tx["originator"],
         "payer_name": tx["payer_name"], "payer_id": tx["payer_id"], "payee_name": tx["payee_name"],
         "payee_npi": tx["payee_npi"], "payee_tin": tx["payee_tin"], "handling": tx["handling"],
@@ -63,7 +67,7 @@ def block_tables(st, head: dict, claims: dict, lines: dict, adj: dict, plb: dict
 
     claim_date = _coalesce(claims["dates"][b"232"], claims["dates"][b"233"], claims["dates"][b"050"])
     claim_t = pa.table({
-        "file": pa.array([st.file] * nclaims, pa.string()), "transaction": pa.array(number[ctr], pa.int64()),
+        "file": _file(st, nclaims), "transaction": pa.array(number[ctr], pa.int64()),
         "trace": per_claim(tx["trace"]), "payer_name": per_claim(tx["payer_name"]),
         "payer_id": per_claim(tx["payer_id"]), "payee_npi": per_claim(tx["payee_npi"]),
         "payee_tin": per_claim(tx["payee_tin"]), "claim_id": C.text(claims["id"]), "claim_status": status,
@@ -79,7 +83,7 @@ def block_tables(st, head: dict, claims: dict, lines: dict, adj: dict, plb: dict
     lc = lines["claim"]
     allowed_c = np.where(lines["allowed_given"], lines["allowed_c"], lines["paid_c"] + lines["patient_resp"])
     line_t = pa.table({
-        "file": pa.array([st.file] * nlines, pa.string()), "transaction": pa.array(number[lines["tr"]], pa.int64()),
+        "file": _file(st, nlines), "transaction": pa.array(number[lines["tr"]], pa.int64()),
         **{k: claim_t[k].combine_chunks().take(lc) for k in ("trace", "payer_name", "payer_id", "payee_npi",
                                                              "payee_tin", "claim_id", "claim_status",
                                                              "claim_charge", "claim_paid", "claim_filing",
@@ -101,7 +105,7 @@ def block_tables(st, head: dict, claims: dict, lines: dict, adj: dict, plb: dict
     comp = C.Elements(plb["composite"], st.component or st.seps.component)
     every = np.arange(len(plb["row"]))
     plb_t = pa.table({
-        "file": pa.array([st.file] * len(every), pa.string()), "transaction": pa.array(number[plb["tr"]], pa.int64()),
+        "file": _file(st, len(every)), "transaction": pa.array(number[plb["tr"]], pa.int64()),
         "segment": pa.array(plb["segment"], pa.int64()), "provider": C.text(plb["provider"]),
         "fiscal_date": plb["date"].cast(pa.timestamp("ns")), "reason": C.text(comp.get(every, 0)),
         "reference": C.text(comp.get(every, 1)), "amount": _dollars(plb["cents"]),
@@ -110,7 +114,7 @@ def block_tables(st, head: dict, claims: dict, lines: dict, adj: dict, plb: dict
     ac = adj["claim"]
     adj_line = np.where(adj["level_line"], lines["line"][np.maximum(adj["line_owner"], 0)] if nlines else 0, 0)
     adj_t = pa.table({
-        "file": pa.array([st.file] * len(ac), pa.string()), "transaction": pa.array(number[adj["tr"]], pa.int64()),
+        "file": _file(st, len(ac)), "transaction": pa.array(number[adj["tr"]], pa.int64()),
         "claim_id": claim_t["claim_id"].combine_chunks().take(ac),
         "claim_segment": pa.array(claims["segment"][ac], pa.int64()), "line": pa.array(adj_line, pa.int64()),
         "group": C.text(adj["group_arr"]), "reason": C.text(adj["reason_arr"]), "amount": _dollars(adj["cents"]),

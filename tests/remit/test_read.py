@@ -175,3 +175,17 @@ def test_cli_check_exit_status(tmp_path, capsys):
     out = tmp_path / "lines.csv"
     assert cli.main(["remit", "read", str(GOOD), "--out", str(out)]) == 0
     assert out.read_text().count("\n") == 7
+
+
+def test_a_path_given_twice_is_read_once():
+    r = read_remittances([GOOD, GOOD])
+    assert len(r.lines) == 6 and not r.transactions["duplicate"].any()
+    assert any("given twice" in p.message for p in r.problems)
+
+
+def test_a_missing_file_is_one_problem_and_the_frames_keep_their_columns(tmp_path):
+    from ratekit.remit import LINE_COLUMNS
+
+    r = read_remittances([tmp_path / "missing.835"])
+    assert list(r.lines.columns) == LINE_COLUMNS and r.lines.empty
+    assert [p.message for p in r.errors] == ["cannot be read: No such file or directory"]
