@@ -11,6 +11,7 @@ writes a sentence or is specific to a notebook.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import pandas as pd
 from . import benchmark, feeschedules, leverage, medicare
 from .client import Client, load_client
 from .errors import Problem
+from .remit import derive, underpay
 
-__all__ = ["ClientAnalysis", "LeverageAnalysis", "OFFICE_VISIT_CODE", "analyse", "analyse_inputs", "analyse_leverage",
-           "office_visit_rates"]
+__all__ = ["ClientAnalysis", "LeverageAnalysis", "OFFICE_VISIT_CODE", "RemittanceAnalysis", "analyse",
+           "analyse_inputs", "analyse_leverage", "analyse_remittances", "office_visit_rates"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,18 @@ class ClientAnalysis:
     below_medicare: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: warnings found in the client's files (errors stop :func:`analyse` instead)
     warnings: tuple[Problem, ...] = ()
+    #: the client's 835s (:class:`ratekit.remit.Remittances`), None when client.yaml names none
+    remittances: object = None
+    #: rates of the payers without a fee schedule, derived from remittances (payers named with
+    #: :func:`ratekit.remit.derive.labelled`, as everywhere in the analysis)
+    derived_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: "file" (utilization.csv) or "remittances" (units on paid claims, scaled to a year)
+    utilization_source: str = "file"
+
+    @property
+    def derived_payers(self) -> tuple[str, ...]:
+        """Payers benchmarked from their remittances, as the analysis names them."""
+        return tuple(sorted(set(self.derived_rates["payer"]))) if len(self.derived_rates) else ()
 
     @property
     def benchmark_index(self) -> float:
@@ -94,19 +108,38 @@ def analyse_inputs(inputs: "feeschedules.ClientInputs", *, benchmark_name: str =
 
     Parameters are those of :func:`analyse`.
     """
-    client = inputs.client
+    client, rates, utilization, derived = _label_derived(inputs)
     kinds = {p.name: p.kind for p in client.payers}
-    comparison = benchmark.compare(inputs.rates, inputs.medicare, inputs.utilization)
+    comparison = benchmark.compare(rates, inputs.medicare, utilization)
     index = benchmark.payer_index(comparison)
     index.insert(1, "kind", index["payer"].map(kinds))
     gaps = benchmark.gap_to_benchmark(index, benchmark_name, target=target, within_kind=within_kind)
     code_gaps = benchmark.code_gaps(comparison, benchmark_name, target=target, kinds=kinds if within_kind else None)
     return ClientAnalysis(
         client=client, locality=inputs.locality, release=medicare.load_release(inputs.release),
-        rates=inputs.rates, utilization=inputs.utilization, medicare=inputs.medicare, comparison=comparison,
+        rates=rates, utilization=utilization, medicare=inputs.medicare, comparison=comparison,
         index=index, gaps=gaps, benchmark=benchmark_name, target=target, within_kind=within_kind,
         code_gaps=code_gaps, priority=benchmark.priority(gaps, index),
-        below_medicare=benchmark.below_medicare(comparison), warnings=tuple(inputs.warnings))
+        below_medicare=benchmark.below_medicare(comparison), warnings=tuple(inputs.warnings),
+        remittances=inputs.remittances, derived_rates=derived, utilization_source=inputs.utilization_source)
+
+
+def _label_derived(inputs: "feeschedules.ClientInputs"):
+    """Name each payer benchmarked from its remittances "<payer> (rates derived from remittances)".
+
+    Done once, here, so every table, chart and sentence built from the analysis carries the label;
+    the payer's own name stays one of its aliases (its 835 lines still find it).
+    """
+    client, rates, utilization, derived = inputs.client, inputs.rates, inputs.utilization, inputs.derived_rates
+    names = {p: derive.labelled(p) for p in inputs.derived_payers}
+    if not names:
+        return client, rates, utilization, derived
+    payers = tuple(dataclasses.replace(p, name=names[p.name], aliases=(p.name, *p.aliases)) if p.name in names
+                   else p for p in client.payers)
+    client = dataclasses.replace(client, payers=payers)
+    return (client, rates.assign(payer=rates["payer"].replace(names)),
+            utilization.assign(payer=utilization["payer"].replace(names)),
+            derived.assign(payer=derived["payer"].replace(names)))
 
 
 #: The visit that replaces an avoided ED visit, priced at each payer's own rate (docs/leverage.md, section 3:
@@ -169,3 +202,45 @@ def analyse_leverage(analysis: ClientAnalysis) -> LeverageAnalysis:
         exposure=exposure, exposure_by_payer=leverage.chronic_cost_exposure_by_payer(exposure),
         local=leverage.local_context(client.county_fips, leverage.panel_conditions(panel) or None),
         shortage=leverage.shortage(client.county_fips), interval=interval, interval_drivers=drivers)
+
+
+@dataclass(frozen=True)
+class RemittanceAnalysis:
+    """What the client's 835s say against its contracts (:mod:`ratekit.remit.underpay`).
+
+    ``lines`` holds every line classified (claim control numbers included: for the analyst's
+    worklist only); ``by_payer`` and ``by_code`` are :func:`ratekit.remit.underpay.summary`;
+    ``worklist`` :func:`~ratekit.remit.underpay.appeal_worklist`; ``span_days``, ``first_date`` and
+    ``last_date`` the service dates compared (dollars a year are scaled by ``365 / span_days``).
+    """
+
+    lines: pd.DataFrame
+    by_payer: pd.DataFrame
+    by_code: pd.DataFrame
+    worklist: pd.DataFrame
+    span_days: int
+    first_date: object
+    last_date: object
+    derived_rates: pd.DataFrame
+    utilization_source: str
+    client_id: str
+
+    @property
+    def underpaid_a_year(self) -> float:
+        """Dollars a year below contract, all payers."""
+        return float(self.by_payer["underpaid_a_year"].sum()) if len(self.by_payer) else 0.0
+
+
+def analyse_remittances(analysis: ClientAnalysis) -> RemittanceAnalysis | None:
+    """Compare every remittance line with the client's contract; None when the client has no remittances."""
+    remits = analysis.remittances
+    if remits is None:
+        return None
+    lines = underpay.classify(remits.lines, analysis.client, derived_payers=analysis.derived_payers)
+    compared = lines.loc[lines["class"] != "not compared", "service_date"]
+    return RemittanceAnalysis(
+        lines=lines, by_payer=underpay.summary(lines, "payer"), by_code=underpay.summary(lines, "code"),
+        worklist=underpay.appeal_worklist(lines), span_days=underpay.compared_span_days(lines),
+        first_date=compared.min() if len(compared) else None, last_date=compared.max() if len(compared) else None,
+        derived_rates=analysis.derived_rates, utilization_source=analysis.utilization_source,
+        client_id=analysis.client.client_id)

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import medicare
+from .. import medicare, remit
 from ..client import Client, normalise_name
 from ..errors import Problem, Problems, RatekitError
 from .contracts import _contract_rows, resolve_percent_of_medicare
 from .schedules import RATE_COLUMNS, _check_rows, _fields, _label
 from .tables import _read_table
 from .utilization import UTILIZATION_COLUMNS, read_utilization
+from ..remit import derive
 
 #: Medicare status codes (RVU25D.pdf, Attachment A) in plain words, for "not payable" warnings.
 STATUS_WORDS: dict[str, str] = {
@@ -51,6 +52,13 @@ class ClientInputs(Problems):
     modifier_variants : DataFrame
         :data:`RATE_COLUMNS`: rates of a code with other modifiers (25, 59, LT, ...) beside its
         benchmarked rate in ``rates``; kept and shown, not benchmarked.
+    remittances : ratekit.remit.Remittances or None
+        The client's 835 files read (client.yaml ``remittances:``), None when it names none.
+    derived_rates : DataFrame
+        :data:`ratekit.remit.derive.DERIVED_COLUMNS`: the rates of the payers without a fee schedule,
+        derived from their remittances (in ``rates`` with ``rate_basis`` ``"derived_from_remittances"``).
+    utilization_source : str
+        ``"file"`` (utilization.csv) or ``"remittances"`` (units on paid claims, scaled to a year).
     """
 
     client: Client
@@ -61,6 +69,14 @@ class ClientInputs(Problems):
     medicare: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     modifier_variants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    remittances: "remit.Remittances | None" = None
+    derived_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    utilization_source: str = "file"
+
+    @property
+    def derived_payers(self) -> tuple[str, ...]:
+        """Payers whose rates are derived from their remittances."""
+        return tuple(sorted(set(self.derived_rates["payer"]))) if len(self.derived_rates) else ()
 
     def raise_for_errors(self) -> "ClientInputs":
         """Raise :class:`RatekitError` listing every problem when any is an error; else return self."""
@@ -221,11 +237,19 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
     rates, found, failed, code_headers, variants = _read_fee_schedules(client, lookup)
     problems += found
     ufile = f"{client.client_id}/{client.utilization}"
-    try:
-        utilization, found = read_utilization(client.path(client.utilization), lookup=lookup, display_name=ufile)
-    except RatekitError as exc:
-        utilization, found = _empty_utilization(), _problems_of(exc)
-    problems += found
+    remits, derived, source = _remittances(client, rates, problems)
+    if client.utilization:
+        try:
+            utilization, found = read_utilization(client.path(client.utilization), lookup=lookup,
+                                                  display_name=ufile)
+        except RatekitError as exc:
+            utilization, found = _empty_utilization(), _problems_of(exc)
+        problems += found
+    else:  # client.yaml names remittances and no utilization file: units on paid claims
+        utilization, source = source, "remittances"
+        ufile = f"{client.client_id}/client.yaml"
+    if len(derived):
+        rates = pd.concat([rates, _derived_rows(client, derived)], ignore_index=True)
     contracts, found = _contract_rows(client, rates, utilization)
     problems += found
     if len(contracts):
@@ -246,4 +270,33 @@ def read_client(client: Client, *, release: str | None = None) -> ClientInputs:
         prices = pd.DataFrame(columns=list(medicare.COLUMNS) + ["locality_id"])
     return ClientInputs(client=client, release=release, locality=locality, rates=rates.reset_index(drop=True),
                         utilization=utilization, medicare=prices, problems=problems,
-                        modifier_variants=variants.reset_index(drop=True))
+                        modifier_variants=variants.reset_index(drop=True), remittances=remits,
+                        derived_rates=derived, utilization_source="remittances" if not client.utilization else "file")
+
+
+def _remittances(client: Client, rates: pd.DataFrame, problems: list[Problem]):
+    """The client's 835s read; rates derived for the payers without a fee schedule; units on paid claims.
+
+    Returns ``(remittances or None, derived rates, derived utilization)``; appends to ``problems``.
+    """
+    if not client.remittances:
+        return None, pd.DataFrame(columns=derive.DERIVED_COLUMNS), _empty_utilization()
+    remits = remit.read_remittances(client.remittance_files())
+    problems += derive.relative_problems(remits.problems, client)
+    payers = derive.payer_of_lines(remits.lines, client)
+    problems += derive.payer_problems(remits.lines, payers, client)
+    without = {p.name for p in client.payers if not p.fee_schedule and p.contract is None}
+    derived = derive.derived_rates(remits.lines, payers)
+    derived = derived[derived["payer"].isin(without)].reset_index(drop=True)
+    units = derive.derived_utilization(remits.lines, payers)
+    return remits, derived, units[UTILIZATION_COLUMNS]
+
+
+def _derived_rows(client: Client, derived: pd.DataFrame) -> pd.DataFrame:
+    """Derived rates as :data:`RATE_COLUMNS` rows (both settings, ``rate_basis`` "derived_from_remittances")."""
+    return pd.DataFrame({
+        "payer": derived["payer"].astype(str), "hcpcs": derived["hcpcs"].astype(str),
+        "modifier": derived["modifier"].astype(str), "setting": "", "rate": derived["rate"].astype(float),
+        "rate_basis": derive.DERIVED_BASIS, "contract_percent": np.nan, "medicare_release": "",
+        "effective_date": pd.Series(pd.NaT, index=derived.index, dtype="datetime64[us]"),
+        "file": f"{client.client_id}/{', '.join(client.remittances)}", "sheet": "", "row": np.nan})[RATE_COLUMNS]

@@ -13,10 +13,14 @@ rates").
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from ..client import Client, normalise_name
+from ..errors import Problem
 
 #: ``rate_basis`` of a rate derived from remittances (fee-schedule rates are "flat" or "pct_of_medicare").
 DERIVED_BASIS = "derived_from_remittances"
@@ -128,4 +132,46 @@ def derived_utilization(lines: pd.DataFrame, payers: pd.Series) -> pd.DataFrame:
     out.insert(3, "setting", "nonfacility")
     out["row"] = 0
     out.attrs["span_days"] = days
+    return out
+
+
+def labelled(payer: str) -> str:
+    """``"Harbor Health (rates derived from remittances)"``: a derived payer's name in every table and sentence."""
+    return f"{payer} ({DERIVED_LABEL})"
+
+
+def payer_problems(lines: pd.DataFrame, payers: pd.Series, client: Client) -> list[Problem]:
+    """Warnings: 835 payers client.yaml does not name, and payers without a fee schedule or any paid line."""
+    out = []
+    unknown = lines.loc[payers == "", ["file", "payer_name"]].drop_duplicates("payer_name")
+    for r in unknown.itertuples():
+        out.append(Problem(_relative(r.file, client), f"remittances from payer {r.payer_name!r} (N1*PR), which "
+                           "client.yaml does not name: its lines are shown but not compared", severity="warning",
+                           fix="add the name to that payer's aliases in client.yaml"))
+    paid = set(payers[rate_lines(lines)])
+    for i, payer in enumerate(client.payers, start=1):
+        if not payer.fee_schedule and payer.contract is None and payer.name not in paid:
+            out.append(Problem(f"{client.client_id}/client.yaml", f"payer {payer.name!r} has no fee schedule and no "
+                               "paid line in the remittances, so it has no rates", column=f"payers[{i}]",
+                               severity="warning", fix="add its fee schedule or its 835 files"))
+    return out
+
+
+def _relative(path: str, client: Client) -> str:
+    """A file's name as problems show it: ``<client_id>/remits/x.835``."""
+    p = Path(path)
+    try:
+        return f"{client.client_id}/{p.resolve().relative_to(client.root.resolve()).as_posix()}"
+    except ValueError:
+        return p.name
+
+
+def relative_problems(problems: list, client: Client) -> list[Problem]:
+    """The reader's problems with each file named relative to the client folder (no absolute paths)."""
+    out = []
+    for p in problems:
+        if isinstance(p, Problem):
+            root = f"{client.root.resolve()}/"
+            out.append(dataclasses.replace(p, file=_relative(p.file, client) if p.file else p.file,
+                                           message=p.message.replace(root, f"{client.client_id}/")))
     return out
