@@ -45,6 +45,6 @@ def market_boxes(position: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.xaxis.set_major_formatter(StrMethodFormatter("${x:,.0f}"))
     ax.set_xlabel("Negotiated rate, as the payer publishes it")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.12), ncol=2, frameon=False, fontsize=8)
     ax.figure.tight_layout()
     return ax
